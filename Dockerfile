@@ -1,0 +1,18 @@
+FROM python:3.11-slim
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY sandbox ./sandbox
+COPY fixtures ./fixtures
+RUN pip install --no-cache-dir -e .
+
+ENV SANDBOX_HOST=0.0.0.0 \
+    SANDBOX_PORT=8080 \
+    SANDBOX_DATA_DIR=/data
+EXPOSE 8080
+VOLUME ["/data"]
+
+HEALTHCHECK --interval=2s --timeout=2s --start-period=2s --retries=5 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_sandbox/health' % os.environ.get('SANDBOX_PORT', '8080'), timeout=2)"]
+
+CMD ["ats-sandbox", "serve"]

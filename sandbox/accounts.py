@@ -1,0 +1,36 @@
+"""Every credential the sandbox accepts, and what it points at."""
+
+from __future__ import annotations
+
+from sandbox.fixtures import Credential, Fixtures
+
+
+class Accounts:
+    def __init__(self, fixtures: Fixtures, vendors: dict):
+        self.fixtures = fixtures
+        self.vendors = vendors  # name -> sandbox.http.vendor.Vendor
+        self.worlds = {w.key: w for w in fixtures.worlds}
+        self._index: dict[tuple, Credential] = {}
+        self._keys: dict[tuple[str, str], set[str]] = {}
+        for c in fixtures.credentials:
+            self._index[(c.vendor, *sorted(c.values.items()))] = c
+            for field, value in c.values.items():
+                self._keys.setdefault((c.vendor, field), set()).add(value)
+
+    def find(self, vendor: str, **values: str) -> Credential | None:
+        return self._index.get((vendor, *sorted(values.items())))
+
+    def known(self, vendor: str, field: str, value: str) -> bool:
+        """Whether any credential of `vendor` has this value for `field` (an API key, say)."""
+        return value in self._keys.get((vendor, field), ())
+
+    def listing(self) -> list[dict]:
+        out = []
+        for c in self.fixtures.credentials:
+            if c.vendor not in self.vendors:
+                continue
+            world = self.worlds[c.world]
+            vendor = self.vendors[c.vendor]
+            out.append({"vendor": c.vendor, "world": c.world, "company": world.company, "platform": world.platform,
+                        "base_url": vendor.mount, **vendor.describe(c)})
+        return out

@@ -1,0 +1,1 @@
+"""The /_sandbox control plane: health, accounts, journal, reset."""

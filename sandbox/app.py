@@ -1,0 +1,77 @@
+"""create_app(settings): the one place that wires the parts together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask
+
+from sandbox import fixtures as fixtures_mod
+from sandbox.accounts import Accounts
+from sandbox.clock import Clock
+from sandbox.fixtures import Fixtures
+from sandbox.http import vendor as pipeline
+from sandbox.http.cache import RenderCache
+from sandbox.settings import Settings
+from sandbox.vendors import registry
+from sandbox.world.generate import generate
+from sandbox.world.store import Store
+
+MAX_BODY = 1024 * 1024  # a larger body gets the vendor's 413
+
+
+@dataclass
+class Sandbox:
+    """Everything a request may need, hung on the app as `app.extensions["sandbox"]`."""
+
+    settings: Settings
+    fixtures: Fixtures
+    store: Store
+    accounts: Accounts
+    clock: Clock
+    cache: RenderCache
+    journal: pipeline.Journal
+
+    def install(self, force: bool = False) -> bool:
+        """Generate the worlds into the store unless it holds them already; `force` resets."""
+        f = self.fixtures
+        generated = self.store.install(
+            f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds), force=force)
+        self.cache.clear()
+        return generated
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fixtures = fixtures_mod.load(settings.fixtures, settings.seed)
+    vendors = {name: v for name, v in registry().items() if name in settings.vendors}
+    sb = Sandbox(settings=settings, fixtures=fixtures, store=Store(settings.data_dir / "sandbox.sqlite3"),
+                 accounts=Accounts(fixtures, vendors), clock=Clock(settings.now), cache=RenderCache(),
+                 journal=pipeline.Journal())
+    sb.install()
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.json.sort_keys = False
+    app.extensions["sandbox"] = sb
+    from sandbox.admin.routes import bp as admin
+
+    app.register_blueprint(admin, url_prefix="/_sandbox")
+    pipeline.install(app, list(vendors.values()))
+    app.wsgi_app = _without_trailing_slash(app.wsgi_app)
+    return app
+
+
+def _without_trailing_slash(wsgi_app):
+    """Vendors' paths answer with and without a trailing slash, and never redirect (a redirected
+    POST turns into a GET in most clients)."""
+
+    def middleware(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if len(path) > 1 and path.endswith("/"):
+            environ["PATH_INFO"] = path.rstrip("/") or "/"
+        return wsgi_app(environ, start_response)
+
+    return middleware

@@ -1,0 +1,83 @@
+"""The fixtures: a directory holding `sandbox.toml` (format in fixtures/README.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sandbox import __version__
+from sandbox.world.generate import WorldSpec
+from sandbox.world.model import utc
+from sandbox.world.platforms import PLATFORMS
+
+# What each vendor's credential must carry, besides `vendor` and `world`.
+CREDENTIAL_FIELDS = {"merge": ("api_key", "account_token")}
+
+
+class FixtureError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Credential:
+    vendor: str
+    world: str
+    values: dict  # e.g. {"api_key": ..., "account_token": ...}
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    seed: str
+    epoch: datetime
+    worlds: tuple[WorldSpec, ...]
+    credentials: tuple[Credential, ...]
+    digest: str  # of the files' bytes: a change regenerates the store
+
+    def fingerprint(self) -> str:
+        return f"{__version__}/{self.seed}/{self.digest}"
+
+
+def load(directory: Path, seed: str | None = None) -> Fixtures:
+    path = Path(directory) / "sandbox.toml"
+    try:
+        raw = path.read_bytes()
+        doc = tomllib.loads(raw.decode())
+    except FileNotFoundError:
+        raise FixtureError(f"{path}: no such file (the fixtures directory must hold sandbox.toml)") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"{path}: {exc}") from None
+    head = doc.get("sandbox", {})
+    try:
+        epoch = utc(str(head.get("epoch", "2026-11-01T09:00:00Z")))
+    except ValueError:
+        raise FixtureError(f"{path}: [sandbox] epoch is not an ISO 8601 time") from None
+    worlds = []
+    for w in doc.get("worlds", ()):
+        missing = [k for k in ("key", "company", "platform", "interviews") if k not in w]
+        if missing:
+            raise FixtureError(f"{path}: a world lacks {', '.join(missing)}")
+        if w["platform"] not in PLATFORMS:
+            raise FixtureError(f"{path}: world {w['key']!r}: unknown platform {w['platform']!r} "
+                               f"(known: {', '.join(sorted(PLATFORMS))})")
+        worlds.append(WorldSpec(key=w["key"], company=w["company"], platform=w["platform"],
+                                seed=w.get("seed", w["key"]), interviews=int(w["interviews"]),
+                                pinned=w.get("pinned", {})))
+    keys = [w.key for w in worlds]
+    if len(set(keys)) != len(keys):
+        raise FixtureError(f"{path}: world keys must be unique")
+    credentials = []
+    for c in doc.get("credentials", ()):
+        vendor, world = c.get("vendor"), c.get("world")
+        if vendor not in CREDENTIAL_FIELDS:
+            raise FixtureError(f"{path}: credential for unknown vendor {vendor!r}")
+        if world not in keys:
+            raise FixtureError(f"{path}: credential points at unknown world {world!r}")
+        need = CREDENTIAL_FIELDS[vendor]
+        if any(not c.get(k) for k in need):
+            raise FixtureError(f"{path}: a {vendor} credential needs {', '.join(need)}")
+        credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}))
+    return Fixtures(seed=str(seed if seed is not None else head.get("seed", 0)), epoch=epoch, worlds=tuple(worlds),
+                    credentials=tuple(credentials), digest=hashlib.sha256(raw).hexdigest()[:16])

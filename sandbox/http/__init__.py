@@ -1,0 +1,1 @@
+"""What every request passes through: credentials, errors, paging, rendering caches, the journal."""

@@ -1,0 +1,98 @@
+"""Query-string parsing with marshmallow, shared by the vendors.
+
+`parse(schema, args, lists=...)` turns a MultiDict into validated values; bad input raises
+`BadRequest` with `{field: [message, ...]}`, which each vendor renders in its own envelope.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from marshmallow import Schema, ValidationError, fields
+
+from sandbox.http.errors import BadRequest
+from sandbox.world.model import utc
+
+_SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")
+
+
+class Timestamp(fields.Field):
+    """An ISO 8601 instant: `Z`, `±HH:MM` or none (taken as UTC), with or without fractions.
+
+    A `+` sent unencoded in a query string arrives as a space; that is read as the `+` it was."""
+
+    default_error_messages = {"invalid": "Enter a valid date/time."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            return utc(_SPACED_OFFSET.sub(r"+\1", value.strip()))
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class Uuid(fields.Field):
+    """A UUID in any of its spellings, kept as the store's 32-hex id."""
+
+    default_error_messages = {"invalid": "Enter a valid UUID."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        try:
+            return uuid.UUID(str(value)).hex
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class Choices(fields.Field):
+    """A comma-separated list, each item one of `choices`; kept as a frozenset."""
+
+    default_error_messages = {"invalid_choice": "Select a valid choice. {value} is not one of the available choices."}
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = tuple(choices)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> frozenset[str]:
+        items = [v for v in str(value).split(",") if v != ""]
+        for item in items:
+            if item not in self.choices:
+                raise self.make_error("invalid_choice", value=item)
+        return frozenset(items)
+
+
+class Flag(fields.Boolean):
+    default_error_messages = {"invalid": "Must be a valid boolean."}
+
+
+class Whole(fields.Integer):
+    default_error_messages = {"invalid": "A valid integer is required."}
+
+    def __init__(self, minimum: int | None = None, maximum: int | None = None, **kwargs):
+        super().__init__(strict=False, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            raise self.make_error("invalid")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if self.minimum is not None and number < self.minimum:
+            raise ValidationError(f"Ensure this value is greater than or equal to {self.minimum}.")
+        if self.maximum is not None and number > self.maximum:
+            raise ValidationError(f"Ensure this value is less than or equal to {self.maximum}.")
+        return number
+
+
+def parse(schema: Schema, args, lists: tuple[str, ...] = ()) -> dict:
+    """Validate a query MultiDict. Names in `lists` may repeat and are joined with commas; any other
+    name that repeats counts by its last value, as Django reads it."""
+    data = {}
+    for key in args.keys():
+        values = args.getlist(key)
+        data[key] = ",".join(values) if key in lists else values[-1]
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise BadRequest("Invalid query parameters.", fields=exc.normalized_messages()) from None

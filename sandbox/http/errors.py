@@ -1,0 +1,50 @@
+"""Typed API errors. A vendor turns each into its own envelope; nothing answers with HTML."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    status = 500
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class Forbidden(ApiError):
+    status = 403
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+
+
+class RateLimited(ApiError):
+    status = 429
+
+
+class InternalError(ApiError):
+    status = 500

@@ -1,0 +1,126 @@
+"""The one path every vendor request takes:
+
+    resolve credentials -> parse and validate -> query the store -> render -> journal
+
+A vendor supplies a blueprint, how it authenticates, and how its errors look; everything else
+lives here once. A vendor package holds no state: it reads and writes through `sandbox()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+import orjson
+from flask import Blueprint, Flask, Request, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from sandbox.fixtures import Credential
+from sandbox.http import errors
+
+log = logging.getLogger("sandbox")
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who is asking: a vendor credential, and the world it points at."""
+
+    credential: Credential
+    world: str
+    platform: str
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    mount: str  # e.g. "/merge/api"
+    blueprint: Blueprint
+    authenticate: Callable[[Request], Account]
+    envelope: Callable[[errors.ApiError], dict]  # the vendor's error body for an error
+    describe: Callable[[Credential], dict]  # how a client sends this credential: headers, query
+
+
+def sandbox():
+    """The running sandbox (store, accounts, clock, caches) of the current app."""
+    return current_app.extensions["sandbox"]
+
+
+def json_response(body: bytes | dict | list, status: int = 200, headers: dict | None = None) -> Response:
+    if not isinstance(body, bytes):
+        body = orjson.dumps(body)
+    return Response(body, status=status, headers=headers, content_type="application/json")
+
+
+class Journal:
+    """The last `maxlen` requests this process answered (WireMock's request journal, capped)."""
+
+    def __init__(self, maxlen: int = 1000):
+        self.entries: deque[dict] = deque(maxlen=maxlen)
+
+    def record(self, entry: dict) -> None:
+        self.entries.append(entry)
+
+
+_HTTP_ERRORS = {400: errors.BadRequest, 401: errors.Unauthorized, 403: errors.Forbidden, 404: errors.NotFound,
+                405: errors.MethodNotAllowed, 413: errors.PayloadTooLarge, 415: errors.UnsupportedMediaType,
+                429: errors.RateLimited}
+_HTTP_MESSAGES = {404: "Not found.", 413: "Request body is too large.", 400: "Bad request."}
+
+
+def install(app: Flask, vendors: list[Vendor]) -> None:
+    by_blueprint: dict[str, Vendor] = {}
+    for vendor in vendors:
+        app.register_blueprint(vendor.blueprint, url_prefix=vendor.mount)
+        by_blueprint[vendor.blueprint.name] = vendor
+    if len(vendors) == 1:  # a sandbox for one vendor also answers at the root
+        only = vendors[0]
+        app.register_blueprint(only.blueprint, url_prefix="", name=f"{only.name}_root")
+        by_blueprint[f"{only.name}_root"] = only
+
+    def vendor_of(req: Request) -> Vendor | None:
+        if req.blueprint in by_blueprint:
+            return by_blueprint[req.blueprint]
+        for vendor in vendors:
+            if req.path == vendor.mount or req.path.startswith(vendor.mount + "/"):
+                return vendor
+        if len(vendors) == 1 and not req.path.startswith("/_sandbox"):
+            return vendors[0]
+        return None
+
+    @app.before_request
+    def start():
+        g.started = time.perf_counter()
+        vendor = vendor_of(request)
+        g.vendor = vendor
+        if vendor is not None and request.url_rule is not None:
+            g.account = vendor.authenticate(request)
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        vendor = getattr(g, "vendor", None)
+        account = getattr(g, "account", None)
+        started = getattr(g, "started", None)
+        sandbox().journal.record({
+            "at": time.time(), "vendor": vendor.name if vendor else None, "world": account.world if account else None,
+            "method": request.method, "path": request.full_path.rstrip("?"), "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+        })
+        return response
+
+    @app.errorhandler(Exception)
+    def render_error(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            cls = _HTTP_ERRORS.get(exc.code or 500, errors.InternalError)
+            message = _HTTP_MESSAGES.get(exc.code, exc.description or exc.name)
+            if exc.code == 405:
+                message = f'Method "{request.method}" not allowed.'
+            exc = cls(message)
+        elif not isinstance(exc, errors.ApiError):
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            exc = errors.InternalError("Internal server error.")
+        vendor = getattr(g, "vendor", None) or vendor_of(request)
+        body = vendor.envelope(exc) if vendor else {"error": exc.message}
+        return json_response(body, exc.status, exc.headers)

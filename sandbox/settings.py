@@ -1,0 +1,51 @@
+"""One Settings object, from `SANDBOX_*` environment variables and CLI flags (flags win)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from pathlib import Path
+
+from sandbox.world.model import utc
+
+DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+VENDORS = ("merge",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    threads: int = 4
+    seed: str | None = None  # overrides the fixtures' sandbox seed
+    fixtures: Path = DEFAULT_FIXTURES
+    data_dir: Path = Path(".sandbox-data")
+    now: datetime | None = None  # freezes the sandbox clock; unset, it follows the real one
+    vendors: tuple[str, ...] = VENDORS  # one vendor alone is also served at the root
+
+    @classmethod
+    def from_env(cls, environ=os.environ, **overrides) -> "Settings":
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"SANDBOX_{f.name.upper()}")
+            if raw not in (None, ""):
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls().with_values(**values)
+
+    def with_values(self, **values) -> "Settings":
+        """A copy with the given values, converted from strings where they came as strings."""
+        convert = {
+            "port": int, "workers": int, "threads": int, "seed": str,
+            "fixtures": Path, "data_dir": Path,
+            "now": lambda v: v if isinstance(v, datetime) else utc(v),
+            "vendors": lambda v: tuple(x.strip() for x in v.split(",") if x.strip()) if isinstance(v, str) else tuple(v),
+        }
+        out = {k: convert.get(k, lambda x: x)(v) for k, v in values.items()}
+        settings = replace(self, **out)
+        unknown = set(settings.vendors) - set(VENDORS)
+        if unknown:
+            raise ValueError(f"unknown vendor(s): {', '.join(sorted(unknown))}; known: {', '.join(VENDORS)}")
+        return settings

@@ -1,0 +1,10 @@
+"""One package per vendor: translation only, never state."""
+
+from __future__ import annotations
+
+
+def registry() -> dict:
+    """Every vendor the sandbox can serve, by name."""
+    from sandbox.vendors import merge
+
+    return {"merge": merge.vendor()}

@@ -1,0 +1,209 @@
+"""Merge's interview endpoints: list, retrieve, create, and the POST metadata."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+from flask import Blueprint, g, request
+from marshmallow import ValidationError
+
+from sandbox.http import errors
+from sandbox.http.args import parse
+from sandbox.http.pagination import InvalidCursor, drf_decode, drf_encode, keyset_page
+from sandbox.http.vendor import json_response, sandbox
+from sandbox.vendors.merge import render
+from sandbox.vendors.merge.errors import WriteRejected, problem
+from sandbox.vendors.merge.schemas import (WRITABLE, CreateArgs, InterviewWrite, ListArgs, RetrieveArgs,
+                                           request_schema)
+from sandbox.world.model import Location
+from sandbox.world.platforms import derived_id, platform
+from sandbox.world.store import InterviewQuery
+from sandbox.world.writes import new_interview
+
+bp = Blueprint("merge", __name__)
+LISTS = ("expand", "remote_fields", "show_enum_origins")
+_list_args, _retrieve_args, _create_args, _write = ListArgs(), RetrieveArgs(), CreateArgs(), InterviewWrite()
+STATUS_IN = {"SCHEDULED": "scheduled", "AWAITING_FEEDBACK": "awaiting_feedback", "COMPLETE": "complete"}
+WRITE_PLATFORMS = ("greenhouse",)  # Merge lists POST /interviews model fields for Greenhouse alone
+
+
+def _variant(args: dict) -> tuple:
+    origins = "status" in args["show_enum_origins"] or "status" in args["remote_fields"]
+    return tuple(sorted(args["expand"])), args["include_remote_data"], origins
+
+
+def _rendered(world, row, variant) -> bytes:
+    """The record's bytes in this variant, rendered once per version and kept."""
+    sb = sandbox()
+    key = ("merge", world.key, row.id, row.version, sb.store.world_version(world.key), variant)
+    expand, remote_data, origins = variant
+    return sb.cache.get(key, lambda: orjson.dumps(render.interview(
+        world, platform(world.platform), row.interview(), expand=frozenset(expand), remote_data=remote_data,
+        origins=origins)))
+
+
+@bp.get("/ats/v1/interviews")
+def list_interviews():
+    args = parse(_list_args, request.args, LISTS)
+    position, reverse = None, False
+    if "cursor" in args:
+        try:
+            position, reverse = drf_decode(args["cursor"])
+        except InvalidCursor:
+            raise errors.NotFound("Invalid cursor") from None
+    one = lambda name: (args[name],) if name in args else None  # noqa: E731
+    query = InterviewQuery(
+        application_ids=one("application_id"), job_ids=one("job_id"), stage_ids=one("job_interview_stage_id"),
+        organizer_ids=one("organizer_id"), remote_ids=one("remote_id"),
+        created_after=args.get("created_after"), created_before=args.get("created_before"),
+        modified_after=args.get("modified_after"), modified_before=args.get("modified_before"),
+        include_deleted=args["include_deleted_data"], include_shell=args["include_shell_data"])
+    sb, account = sandbox(), g.account
+    world = sb.store.world(account.world)
+    page = keyset_page(lambda **kw: sb.store.interviews(account.world, query, **kw), args["page_size"],
+                       position, reverse)
+    variant = _variant(args)
+    results = b",".join(_rendered(world, row, variant) for row in page.rows)
+    nxt = orjson.dumps(drf_encode(page.next) if page.next is not None else None)
+    prev = orjson.dumps(drf_encode(page.previous, reverse=True) if page.previous is not None else None)
+    return json_response(b'{"next":%s,"previous":%s,"results":[%s]}' % (nxt, prev, results))
+
+
+@bp.get("/ats/v1/interviews/meta/post")
+def meta_post():
+    account = g.account
+    if account.platform not in WRITE_PLATFORMS:
+        raise errors.NotFound("Not found.")
+    return json_response({
+        "request_schema": request_schema(),
+        "remote_field_classes": {},
+        "status": {"linked_account_status": "COMPLETE", "can_make_request": True},
+        "has_conditional_params": False,
+        "has_required_linked_account_params": False,
+    })
+
+
+@bp.get("/ats/v1/interviews/<interview_id>")
+def retrieve_interview(interview_id: str):
+    args = parse(_retrieve_args, request.args, LISTS)
+    try:
+        key = uuid.UUID(interview_id).hex
+    except ValueError:
+        raise errors.NotFound("Not found.") from None
+    sb, account = sandbox(), g.account
+    row = sb.store.interview(account.world, key)
+    if row is None:
+        raise errors.NotFound("Not found.")
+    return json_response(_rendered(sb.store.world(account.world), row, _variant(args)))
+
+
+@bp.post("/ats/v1/interviews")
+def create_interview():
+    args = parse(_create_args, request.args)
+    body = _json_object()
+    sb, account = sandbox(), g.account
+    world = sb.store.world(account.world)
+    plat = platform(world.platform)
+
+    warnings = [problem("Unrecognized Field", f"An unrecognized field, {k}, was passed in with request data.",
+                        "UNRECOGNIZED_FIELD", f"/{k}") for k in body if k not in ("model", "remote_user_id")]
+    model, remote_user_id = body.get("model"), body.get("remote_user_id")
+    problems = []
+    if not isinstance(model, dict):
+        problems.append(problem("Missing Required Field", "model is a required field.", "MISSING_REQUIRED_FIELD",
+                                "/model") if model is None else
+                        problem("Incorrect Field Type", "model must be an object.", "INCORRECT_FIELD_TYPE", "/model"))
+        model = {}
+    if remote_user_id is None:
+        problems.append(problem("Missing Required Field", "remote_user_id is a required field.",
+                                "MISSING_REQUIRED_FIELD", "/remote_user_id"))
+    elif not isinstance(remote_user_id, str):
+        problems.append(problem("Incorrect Field Type", "remote_user_id must be a string.", "INCORRECT_FIELD_TYPE",
+                                "/remote_user_id"))
+    warnings += [problem("Unrecognized Field", f"An unrecognized field, {k}, was passed in with request data.",
+                         "UNRECOGNIZED_FIELD", f"/model/{k}") for k in model if k not in WRITABLE]
+    try:
+        fields = _write.load(model)
+    except ValidationError as exc:
+        fields = {}
+        for name, messages in exc.normalized_messages().items():
+            missing = any("Missing data" in m for m in _flatten(messages))
+            problems.append(problem(
+                "Missing Required Field" if missing else "Incorrect Field Type",
+                f"{name} is a required field on model." if missing else f"{name}: {' '.join(_flatten(messages))}",
+                "MISSING_REQUIRED_FIELD" if missing else "INCORRECT_FIELD_TYPE", f"/model/{name}"))
+    if account.platform not in WRITE_PLATFORMS:
+        problems.insert(0, problem("Unsupported Operation",
+                                   f"{plat.name} does not support creating ScheduledInterview records through Merge.",
+                                   "ERROR"))
+    if problems:
+        raise WriteRejected(problems, warnings)
+    problems = _check_references(world, fields, remote_user_id)
+    if problems:
+        raise WriteRejected(problems, warnings)
+
+    author = next(u for u in world.users.values() if u.remote_id == remote_user_id)
+    location = fields.get("location")
+    interview = sb.store.add_interview(account.world, lambda created: new_interview(
+        world, created, application_id=fields["application"], stage_id=fields["job_interview_stage"],
+        organizer_id=fields.get("organizer") or author.id, interviewer_ids=tuple(fields["interviewers"]),
+        start_at=fields["start_at"], end_at=fields["end_at"],
+        status=STATUS_IN.get(fields.get("status") or "SCHEDULED"),
+        location=Location(name=location) if location else None, video_url=None), sb.clock.now())
+    out = {"model": render.interview(world, plat, interview), "warnings": warnings, "errors": []}
+    if args["is_debug_mode"]:
+        log_id = derived_id("uuid", world.seed, "log", interview.id)
+        out["logs"] = [{"log_id": log_id, "dashboard_view": f"https://app.merge.dev/logs/{log_id}",
+                        "log_summary": {"url": "https://harvest.greenhouse.io/v2/scheduled_interviews",
+                                        "method": "POST", "status_code": 201}}]
+    return json_response(out, 201)
+
+
+def _json_object() -> dict:
+    if request.mimetype != "application/json":
+        raise errors.UnsupportedMediaType(f'Unsupported media type "{request.mimetype}" in request.')
+    raw = request.get_data(cache=False)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise errors.BadRequest(f"JSON parse error - {exc}") from None
+    if not isinstance(body, dict):
+        raise errors.BadRequest(f"Invalid data. Expected a dictionary, but got {type(body).__name__}.")
+    return body
+
+
+def _flatten(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for v in messages.values() for m in _flatten(v)]
+    if isinstance(messages, list):
+        return [m for v in messages for m in _flatten(v)]
+    return [str(messages)]
+
+
+def _check_references(world, fields: dict, remote_user_id: str) -> list[dict]:
+    """Every id must name a record of this linked account, and the stage must be of the job applied to."""
+    def bad(name: str, detail: str) -> dict:
+        return problem("Invalid Field", detail, "INVALID_FIELD_CHOICE", f"/model/{name}")
+
+    out = []
+    author = next((u for u in world.users.values() if u.remote_id == remote_user_id), None)
+    if author is None or author.disabled:
+        out.append(problem("Invalid Field", f"No active user with remote id {remote_user_id} exists in this linked "
+                           "account.", "INVALID_FIELD_CHOICE", "/remote_user_id"))
+    app = world.applications.get(fields["application"])
+    if app is None:
+        out.append(bad("application", f"No Application with id {render.mid(fields['application'])} exists."))
+    stage = world.stages.get(fields["job_interview_stage"])
+    if stage is None:
+        out.append(bad("job_interview_stage",
+                       f"No JobInterviewStage with id {render.mid(fields['job_interview_stage'])} exists."))
+    elif app is not None and stage.job_id != app.job_id:
+        out.append(bad("job_interview_stage", "The stage does not belong to the application's job."))
+    for name, ids in (("organizer", [fields.get("organizer")]), ("interviewers", fields["interviewers"])):
+        for user_id in ids:
+            if user_id is not None and user_id not in world.users:
+                out.append(bad(name, f"No RemoteUser with id {render.mid(user_id)} exists."))
+    if fields["end_at"] <= fields["start_at"]:
+        out.append(bad("end_at", "end_at must be after start_at."))
+    return out

@@ -1,0 +1,1 @@
+"""The vendor-neutral fake ATS. Nothing here imports from `sandbox.vendors` or `sandbox.http`."""

@@ -1,0 +1,249 @@
+"""The shared store: every world's records in one SQLite file (WAL), read and written by every
+gunicorn worker and thread.
+
+The SQL is plain so that another backend (PostgreSQL, for replicas) can stand behind the same
+methods. Interviews are kept in a table of their own, with the columns that filters and keyset
+paging need, and the whole record as JSON. The other records of a world change rarely; each
+process keeps them in memory and reloads them when the world's version moves.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import orjson
+
+from sandbox.world.model import (Application, Candidate, Interview, Job, Stage, User, World,
+                                 from_dict, to_dict)
+
+KINDS = {"user": User, "job": Job, "stage": Stage, "candidate": Candidate, "application": Application}
+_MAPS = {"user": "users", "job": "jobs", "stage": "stages", "candidate": "candidates",
+         "application": "applications"}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS worlds (
+    key TEXT PRIMARY KEY, company TEXT NOT NULL, platform TEXT NOT NULL, seed TEXT NOT NULL,
+    version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    world TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (world, kind, id));
+CREATE TABLE IF NOT EXISTS interviews (
+    world TEXT NOT NULL, id TEXT NOT NULL, remote_id TEXT NOT NULL,
+    application_id TEXT NOT NULL, job_id TEXT NOT NULL, candidate_id TEXT NOT NULL,
+    stage_id TEXT, organizer_id TEXT,
+    created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL,
+    deleted INTEGER NOT NULL, shell INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (world, id));
+CREATE UNIQUE INDEX IF NOT EXISTS interviews_by_created ON interviews (world, created_us);
+CREATE INDEX IF NOT EXISTS interviews_by_application ON interviews (world, application_id);
+CREATE INDEX IF NOT EXISTS interviews_by_remote_id ON interviews (world, remote_id);
+"""
+
+
+def micros(value: datetime) -> int:
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class InterviewQuery:
+    """A vendor-neutral list query: every given filter must hold (AND); within one, any value (OR)."""
+
+    ids: tuple[str, ...] | None = None
+    remote_ids: tuple[str, ...] | None = None
+    application_ids: tuple[str, ...] | None = None
+    job_ids: tuple[str, ...] | None = None
+    stage_ids: tuple[str, ...] | None = None
+    organizer_ids: tuple[str, ...] | None = None
+    created_after: datetime | None = None  # strict bounds
+    created_before: datetime | None = None
+    modified_after: datetime | None = None
+    modified_before: datetime | None = None
+    include_deleted: bool = False
+    include_shell: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored interview, before decoding: enough to find a rendered copy in a cache."""
+
+    id: str
+    version: int
+    created_us: int
+    data: bytes
+
+    def interview(self) -> Interview:
+        return from_dict(Interview, orjson.loads(self.data))
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._worlds: dict[str, tuple[int, World]] = {}
+        self._lock = threading.Lock()
+
+    # ---- connections: one per thread and process (a forked worker opens its own) ----
+
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write is on disk
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def _write(self, work: Callable[[sqlite3.Connection], object]):
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    # ---- set-up ----
+
+    def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False) -> bool:
+        """Fill the store with the generated worlds unless it already holds them (and the writes
+        made since). Returns whether it generated. Safe when several processes start at once."""
+        db = self._db()
+        db.executescript(SCHEMA)
+
+        def work(db):
+            row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+            if row and row[0] == fingerprint and not force:
+                return False
+            for table in ("meta", "worlds", "records", "interviews"):
+                db.execute(f"DELETE FROM {table}")
+            for world in build():
+                self._insert_world(db, world)
+            db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+            return True
+
+        generated = self._write(work)
+        with self._lock:
+            self._worlds.clear()
+        return generated
+
+    def _insert_world(self, db: sqlite3.Connection, world: World) -> None:
+        db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, 1)", (world.key, world.company, world.platform, world.seed))
+        for kind, attr in _MAPS.items():
+            db.executemany(
+                "INSERT INTO records VALUES (?, ?, ?, ?)",
+                [(world.key, kind, r.id, orjson.dumps(to_dict(r))) for r in getattr(world, attr).values()])
+        db.executemany(
+            "INSERT INTO interviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [self._interview_row(world, i) for i in world.interviews.values()])
+
+    @staticmethod
+    def _interview_row(world: World, i: Interview) -> tuple:
+        app = world.applications[i.application_id]
+        return (world.key, i.id, i.remote_id, i.application_id, app.job_id, app.candidate_id, i.stage_id,
+                i.organizer_id, micros(i.created_at), micros(i.modified_at), int(i.deleted), int(i.shell),
+                i.version, orjson.dumps(to_dict(i)))
+
+    # ---- reads ----
+
+    def world(self, key: str) -> World | None:
+        """The world's records other than interviews, as of now."""
+        row = self._db().execute("SELECT version, company, platform, seed FROM worlds WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        version = row[0]
+        cached = self._worlds.get(key)
+        if cached and cached[0] == version:
+            return cached[1]
+        world = World(key=key, company=row[1], platform=row[2], seed=row[3])
+        for kind, rid, data in self._db().execute("SELECT kind, id, data FROM records WHERE world = ?", (key,)):
+            getattr(world, _MAPS[kind])[rid] = from_dict(KINDS[kind], orjson.loads(data))
+        with self._lock:
+            self._worlds[key] = (version, world)
+        return world
+
+    def world_version(self, key: str) -> int:
+        row = self._db().execute("SELECT version FROM worlds WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else 0
+
+    def interview(self, world: str, interview_id: str) -> Row | None:
+        row = self._db().execute(
+            "SELECT id, version, created_us, data FROM interviews WHERE world = ? AND id = ?",
+            (world, interview_id)).fetchone()
+        return Row(*row) if row else None
+
+    def interviews(self, world: str, query: InterviewQuery, *, after_us: int | None = None,
+                   before_us: int | None = None, limit: int = 100) -> list[Row]:
+        """A page in `created_at` order: after `after_us` ascending, or before `before_us`
+        descending (the caller reverses it). Keyset paging: the cost does not grow with depth."""
+        where, args = ["world = ?"], [world]
+
+        def any_of(column: str, values: tuple[str, ...] | None) -> None:
+            if values is not None:
+                where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0")
+                args.extend(values)
+
+        any_of("id", query.ids)
+        any_of("remote_id", query.remote_ids)
+        any_of("application_id", query.application_ids)
+        any_of("job_id", query.job_ids)
+        any_of("stage_id", query.stage_ids)
+        any_of("organizer_id", query.organizer_ids)
+        for column, op, value in (("created_us", ">", query.created_after), ("created_us", "<", query.created_before),
+                                  ("modified_us", ">", query.modified_after), ("modified_us", "<", query.modified_before)):
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                args.append(micros(value))
+        if not query.include_deleted:
+            where.append("deleted = 0")
+        if not query.include_shell:
+            where.append("shell = 0")
+        order = "ASC"
+        if after_us is not None:
+            where.append("created_us > ?")
+            args.append(after_us)
+        if before_us is not None:
+            where.append("created_us < ?")
+            args.append(before_us)
+            order = "DESC"
+        sql = (f"SELECT id, version, created_us, data FROM interviews WHERE {' AND '.join(where)} "
+               f"ORDER BY created_us {order} LIMIT ?")
+        return [Row(*r) for r in self._db().execute(sql, (*args, limit))]
+
+    def count_interviews(self, world: str, query: InterviewQuery = InterviewQuery()) -> int:
+        return len(self.interviews(world, query, limit=-1))
+
+    # ---- writes ----
+
+    def add_interview(self, world_key: str, make: Callable[[datetime], Interview], now: datetime) -> Interview:
+        """Store a new interview built by `make(created_at)`. `created_at` is `now`, moved past the
+        newest interview if needed, so that a new record lands after every keyset page a pager has
+        seen: paging while records are added misses none and repeats none."""
+        world = self.world(world_key)
+
+        def work(db):
+            newest = db.execute("SELECT MAX(created_us) FROM interviews WHERE world = ?", (world_key,)).fetchone()[0]
+            created = from_micros(max(micros(now), (newest or 0) + 1))
+            stored = replace(make(created), created_at=created, modified_at=created, version=1)
+            db.execute("INSERT INTO interviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       self._interview_row(world, stored))
+            return stored
+
+        return self._write(work)

@@ -1,0 +1,131 @@
+"""What the tests share: the default credentials, the world as generated, servers, spec checks."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+import yaml
+from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from sandbox import fixtures
+from sandbox.settings import DEFAULT_FIXTURES
+from sandbox.world.generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = Path(__file__).resolve().parent / "specs"
+MERGE_KEY = "merge-sandbox-key"
+TOKENS = {"acme": "acme-greenhouse-account-token", "globex": "globex-lever-account-token",
+          "initech": "initech-ashby-account-token", "umbrella": "umbrella-workday-account-token"}
+
+
+def merge_headers(world: str = "acme") -> dict:
+    return {"Authorization": f"Bearer {MERGE_KEY}", "X-Account-Token": TOKENS[world]}
+
+
+@functools.lru_cache(maxsize=None)
+def world(key: str, seed: str | None = None):
+    """The world as the generator builds it from the default fixtures: the truth the API is checked
+    against, computed without the server."""
+    f = fixtures.load(DEFAULT_FIXTURES, seed)
+    spec = next(w for w in f.worlds if w.key == key)
+    return generate(spec, f.seed, f.epoch)
+
+
+def visible(w) -> list:
+    """A world's interviews a default list returns: not deleted, not shells, in `created_at` order."""
+    return sorted((i for i in w.interviews.values() if not i.deleted and not i.shell), key=lambda i: i.created_at)
+
+
+# ---- OpenAPI ---------------------------------------------------------------------------------
+
+
+def _anyof_for_enum_or_string(node):
+    """Merge's spec writes "an enum value or any other string" as oneOf[enum, string], which a
+    value of the enum matches twice and so fails strictly; it means anyOf."""
+    if isinstance(node, dict):
+        out = {k: _anyof_for_enum_or_string(v) for k, v in node.items()}
+        branches = out.get("oneOf")
+        if branches and any(b == {"type": "string"} for b in branches):
+            out["anyOf"] = out.pop("oneOf")
+        return out
+    if isinstance(node, list):
+        return [_anyof_for_enum_or_string(v) for v in node]
+    return node
+
+
+@functools.lru_cache(maxsize=None)
+def _spec_registry(name: str) -> Registry:
+    doc = yaml.load((SPECS / name).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return Registry().with_resource(f"urn:{name}", Resource(contents=_anyof_for_enum_or_string(doc),
+                                                            specification=DRAFT4))
+
+
+def spec_errors(spec: str, schema: str, body) -> list[str]:
+    """Every way `body` breaks `#/components/schemas/<schema>` of `tests/specs/<spec>`."""
+    validator = OAS30ReadValidator({"$ref": f"urn:{spec}#/components/schemas/{schema}"},
+                                   registry=_spec_registry(spec), format_checker=oas30_format_checker)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+
+
+# ---- servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent():  # the server stops by itself when the test run ends, however it ends
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Server:
+    """A real server process on 127.0.0.1, started with `command` (default `ats-sandbox serve`)."""
+
+    def __init__(self, data_dir: Path, *, command: list[str] | None = None, env: dict | None = None, **settings):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environ = {**os.environ, "SANDBOX_HOST": "127.0.0.1", "SANDBOX_PORT": str(self.port),
+                   "SANDBOX_DATA_DIR": str(data_dir)}
+        environ.update({f"SANDBOX_{k.upper()}": str(v) for k, v in settings.items()})
+        environ.update(env or {})
+        self.command = command or [str(Path(sys.executable).parent / "ats-sandbox"), "serve"]
+        self.started = time.monotonic()
+        self.log = open(Path(data_dir).parent / f"server-{self.port}.log", "wb") if Path(data_dir).parent.exists() else subprocess.DEVNULL
+        self.proc = subprocess.Popen(self.command, env=environ, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent, start_new_session=True)
+        self.ready_after = self._wait()
+
+    def _wait(self, timeout: float = 30) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                if requests.get(f"{self.url}/_sandbox/health", timeout=1).status_code == 200:
+                    return time.monotonic() - self.started
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("server did not become healthy")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
