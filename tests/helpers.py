@@ -50,24 +50,30 @@ def visible(w) -> list:
 # ---- OpenAPI ---------------------------------------------------------------------------------
 
 
-def _anyof_for_enum_or_string(node):
-    """Merge's spec writes "an enum value or any other string" as oneOf[enum, string], which a
-    value of the enum matches twice and so fails strictly; it means anyOf."""
+def _as_meant(node):
+    """Two readings the spec intends but a strict OpenAPI 3.0 validator does not take:
+    - "an enum value or any other string" is written oneOf[enum, string], which an enum value
+      matches twice and so fails; it means anyOf;
+    - `nullable: true` beside oneOf/anyOf (no `type`) is ignored by the validator; it means null
+      is one more choice."""
     if isinstance(node, dict):
-        out = {k: _anyof_for_enum_or_string(v) for k, v in node.items()}
+        out = {k: _as_meant(v) for k, v in node.items()}
         branches = out.get("oneOf")
         if branches and any(b == {"type": "string"} for b in branches):
             out["anyOf"] = out.pop("oneOf")
+        for key in ("oneOf", "anyOf"):
+            if key in out and out.get("nullable"):
+                out[key] = [*out[key], {"enum": [None]}]
         return out
     if isinstance(node, list):
-        return [_anyof_for_enum_or_string(v) for v in node]
+        return [_as_meant(v) for v in node]
     return node
 
 
 @functools.lru_cache(maxsize=None)
 def _spec_registry(name: str) -> Registry:
     doc = yaml.load((SPECS / name).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return Registry().with_resource(f"urn:{name}", Resource(contents=_anyof_for_enum_or_string(doc),
+    return Registry().with_resource(f"urn:{name}", Resource(contents=_as_meant(doc),
                                                             specification=DRAFT4))
 
 

@@ -109,34 +109,29 @@ def create_interview():
     warnings = [problem("Unrecognized Field", f"An unrecognized field, {k}, was passed in with request data.",
                         "UNRECOGNIZED_FIELD", f"/{k}") for k in body if k not in ("model", "remote_user_id")]
     model, remote_user_id = body.get("model"), body.get("remote_user_id")
-    problems = []
-    if not isinstance(model, dict):
+    problems, fields = [], {}
+    if account.platform not in WRITE_PLATFORMS:
+        problems.append(problem("Unsupported Operation",
+                                f"{plat.name} does not support creating ScheduledInterview records through Merge.",
+                                "ERROR"))
+    if isinstance(model, dict):
+        warnings += [problem("Unrecognized Field", f"An unrecognized field, {k}, was passed in with request data.",
+                             "UNRECOGNIZED_FIELD", f"/model/{k}") for k in model if k not in WRITABLE]
+        try:
+            fields = _write.load(model)
+        except ValidationError as exc:
+            problems += _problems(exc)
+    elif model is None:
         problems.append(problem("Missing Required Field", "model is a required field.", "MISSING_REQUIRED_FIELD",
-                                "/model") if model is None else
-                        problem("Incorrect Field Type", "model must be an object.", "INCORRECT_FIELD_TYPE", "/model"))
-        model = {}
+                                "/model"))
+    else:
+        problems.append(problem("Incorrect Field Type", "model must be an object.", "INCORRECT_FIELD_TYPE", "/model"))
     if remote_user_id is None:
         problems.append(problem("Missing Required Field", "remote_user_id is a required field.",
                                 "MISSING_REQUIRED_FIELD", "/remote_user_id"))
     elif not isinstance(remote_user_id, str):
         problems.append(problem("Incorrect Field Type", "remote_user_id must be a string.", "INCORRECT_FIELD_TYPE",
                                 "/remote_user_id"))
-    warnings += [problem("Unrecognized Field", f"An unrecognized field, {k}, was passed in with request data.",
-                         "UNRECOGNIZED_FIELD", f"/model/{k}") for k in model if k not in WRITABLE]
-    try:
-        fields = _write.load(model)
-    except ValidationError as exc:
-        fields = {}
-        for name, messages in exc.normalized_messages().items():
-            missing = any("Missing data" in m for m in _flatten(messages))
-            problems.append(problem(
-                "Missing Required Field" if missing else "Incorrect Field Type",
-                f"{name} is a required field on model." if missing else f"{name}: {' '.join(_flatten(messages))}",
-                "MISSING_REQUIRED_FIELD" if missing else "INCORRECT_FIELD_TYPE", f"/model/{name}"))
-    if account.platform not in WRITE_PLATFORMS:
-        problems.insert(0, problem("Unsupported Operation",
-                                   f"{plat.name} does not support creating ScheduledInterview records through Merge.",
-                                   "ERROR"))
     if problems:
         raise WriteRejected(problems, warnings)
     problems = _check_references(world, fields, remote_user_id)
@@ -171,6 +166,19 @@ def _json_object() -> dict:
     if not isinstance(body, dict):
         raise errors.BadRequest(f"Invalid data. Expected a dictionary, but got {type(body).__name__}.")
     return body
+
+
+def _problems(exc: ValidationError) -> list[dict]:
+    out = []
+    for name, messages in exc.normalized_messages().items():
+        texts = _flatten(messages)
+        if any("Missing data" in m for m in texts):
+            out.append(problem("Missing Required Field", f"{name} is a required field on model.",
+                               "MISSING_REQUIRED_FIELD", f"/model/{name}"))
+        else:
+            out.append(problem("Incorrect Field Type", f"{name}: {' '.join(texts)}", "INCORRECT_FIELD_TYPE",
+                               f"/model/{name}"))
+    return out
 
 
 def _flatten(messages) -> list[str]:

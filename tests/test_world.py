@@ -1,0 +1,82 @@
+"""The generated world: references hold, the spread is realistic, the seed decides everything."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from sandbox import fixtures
+from sandbox.settings import DEFAULT_FIXTURES
+from sandbox.world.generate import WorldSpec, generate
+from sandbox.world.model import utc
+from tests.helpers import world
+
+KEYS = ("acme", "globex", "initech", "umbrella")
+EPOCH = utc("2026-11-01T09:00:00Z")
+
+
+def test_default_fixtures_have_four_platforms_and_200_interviews_each():
+    f = fixtures.load(DEFAULT_FIXTURES)
+    assert {w.platform for w in f.worlds} == {"greenhouse", "lever", "ashby", "workday"}
+    for spec in f.worlds:
+        assert spec.interviews >= 200
+        assert len(world(spec.key).interviews) >= 200
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_references_hold(key):
+    w = world(key)
+    for i in w.interviews.values():
+        app = w.applications[i.application_id]
+        assert app.candidate_id in w.candidates and app.job_id in w.jobs
+        if not i.shell:
+            assert w.stages[i.stage_id].job_id == app.job_id  # the stage belongs to the application's job
+            assert i.organizer_id in w.users
+            assert i.interviewer_ids and all(u in w.users for u in i.interviewer_ids)
+            assert i.start_at < i.end_at
+        assert i.remote_created_at <= i.remote_updated_at
+        assert i.created_at <= i.modified_at
+    assert len({i.created_at for i in w.interviews.values()}) == len(w.interviews)  # keyset order is total
+    assert len({i.remote_id for i in w.interviews.values()}) == len(w.interviews)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_realistic_spread(key):
+    w = world(key)
+    live = [i for i in w.interviews.values() if not i.shell]
+    statuses = Counter(i.status for i in live)
+    assert set(statuses) == {"scheduled", "awaiting_feedback", "complete", "cancelled"}
+    assert any(i.start_at > EPOCH for i in live) and any(i.start_at < EPOCH for i in live)
+    assert any(i.location is not None for i in live) and any(i.video_url for i in live)
+    assert any(i.deleted for i in w.interviews.values())
+    assert any(i.shell for i in w.interviews.values())
+    assert all(i.start_at > EPOCH for i in live if i.status == "scheduled")
+    assert all(i.end_at < EPOCH for i in live if i.status in ("complete", "awaiting_feedback"))
+
+
+def test_same_seed_same_world_other_seed_other_world():
+    spec = WorldSpec("w", "Acme Robotics", "greenhouse", 1, 50)
+    assert generate(spec, "7", EPOCH) == generate(spec, "7", EPOCH)
+    assert generate(spec, "7", EPOCH).interviews != generate(spec, "8", EPOCH).interviews
+
+
+def test_pinned_records_are_merged_with_their_ids():
+    w = world("acme")
+    ada = next(u for u in w.users.values() if u.email == "ada.lovelace@acme-robotics.example")
+    pinned = w.interviews["0b4f6a435d0e4c1e9a573c0e8d1b2a01"]
+    app = w.applications[pinned.application_id]
+    assert w.candidates[app.candidate_id].email == "grace.hopper@example.com"
+    assert w.jobs[app.job_id].title == "Staff Robotics Engineer"
+    assert w.stages[pinned.stage_id].name == "Onsite Interview"
+    assert pinned.organizer_id == ada.id and pinned.interviewer_ids == (ada.id,)
+    assert pinned.remote_id == "90000001" and pinned.status == "scheduled"
+    assert pinned.start_at == utc("2026-11-03T17:00:00Z") and pinned.location.city == "San Francisco"
+
+
+def test_bad_fixtures_are_reported(tmp_path):
+    (tmp_path / "sandbox.toml").write_text('[[worlds]]\nkey = "x"\ncompany = "X"\nplatform = "bamboo"\ninterviews = 1\n')
+    with pytest.raises(fixtures.FixtureError, match="unknown platform 'bamboo'"):
+        fixtures.load(tmp_path)
+    with pytest.raises(fixtures.FixtureError, match="no such file"):
+        fixtures.load(tmp_path / "missing")
