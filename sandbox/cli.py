@@ -29,6 +29,7 @@ def serve(settings: Settings) -> int:
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 5)
             self.cfg.set("keepalive", 30)
+            self.cfg.set("control_socket_disable", True)  # one per user otherwise: servers side by side clash
 
         def load(self):
             return create_app(settings)

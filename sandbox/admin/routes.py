@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, request
 
 from sandbox import __version__
@@ -14,7 +12,7 @@ bp = Blueprint("admin", __name__)
 def health():
     sb = sandbox()
     return json_response({"status": "ok", "version": __version__, "worlds": len(sb.fixtures.worlds),
-                          "vendors": sorted(sb.accounts.vendors), "pid": os.getpid()})
+                          "vendors": sorted(sb.accounts.vendors)})
 
 
 @bp.get("/accounts")

@@ -9,6 +9,7 @@ lives here once. A vendor package holds no state: it reads and writes through `s
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
             "method": request.method, "path": request.full_path.rstrip("?"), "status": response.status_code,
             "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
         })
+        response.headers["X-Sandbox-Worker"] = str(os.getpid())  # which worker answered
         return response
 
     @app.errorhandler(Exception)

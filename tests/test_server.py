@@ -1,0 +1,175 @@
+"""The server as users run it: gunicorn workers sharing one store, restarts and crashes, the
+commands in the Makefile and the Dockerfile, the README's examples."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from tests.helpers import MERGE_KEY, ROOT, TOKENS, Server, merge_headers, world
+
+BASE = "/merge/api/ats/v1/interviews"
+
+
+def new_body(nth: int = 0) -> dict:
+    w = world("acme")
+    app = sorted(w.applications.values(), key=lambda a: a.id)[nth % len(w.applications)]
+    stage = next(s for s in w.stages.values() if s.job_id == app.job_id and s.order == 1)
+    user = sorted((u for u in w.users.values() if not u.disabled), key=lambda u: u.id)[0]
+    return {"model": {"application": str(app.id), "job_interview_stage": stage.id, "interviewers": [user.id],
+                      "start_at": "2026-12-02T17:00:00Z", "end_at": "2026-12-02T18:00:00Z"},
+            "remote_user_id": user.remote_id}
+
+
+def all_pages(url: str, world_key: str, **params) -> list[bytes]:
+    pages, cursor = [], None
+    while True:
+        query = dict(params, **({"cursor": cursor} if cursor else {}))
+        r = requests.get(url + BASE, headers=merge_headers(world_key), params=query, timeout=10)
+        assert r.status_code == 200
+        pages.append(r.content)
+        cursor = r.json()["next"]
+        if cursor is None:
+            return pages
+
+
+def test_a_write_through_one_worker_is_read_at_once_through_the_other(server):
+    crossed = 0
+    for n in range(200):
+        post = requests.post(server.url + BASE, headers=merge_headers(), json=new_body(n), timeout=10,
+                             stream=False)  # a new connection per request: the workers take turns
+        assert post.status_code == 201, post.text
+        created = post.json()["model"]
+        got = requests.get(f"{server.url}{BASE}/{created['id']}", headers=merge_headers(), timeout=10)
+        assert got.status_code == 200 and got.json() == created
+        listed = requests.get(server.url + BASE, headers=merge_headers(), params={"remote_id": created["remote_id"]},
+                              timeout=10)
+        assert listed.json()["results"] == [created]
+        crossed += post.headers["X-Sandbox-Worker"] != got.headers["X-Sandbox-Worker"]
+        if crossed >= 5 and n >= 20:
+            break
+    assert crossed >= 5, "both workers never served"
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
+    a = Server(tmp_path / "a", workers=1)
+    b = Server(tmp_path / "b", workers=1)
+    c = Server(tmp_path / "c", workers=1, seed="another-seed")
+    try:
+        for key in TOKENS:
+            for params in ({"page_size": 100}, {"page_size": 7, "expand": "application,interviewers,organizer",
+                                                "include_remote_data": "true", "include_deleted_data": "true"}):
+                pages_a = all_pages(a.url, key, **params)
+                assert pages_a == all_pages(b.url, key, **params)
+                assert pages_a != all_pages(c.url, key, **params)
+    finally:
+        for s in (a, b, c):
+            s.stop()
+
+
+def test_acknowledged_writes_survive_a_crash_and_restarts_keep_the_bytes(tmp_path):
+    data = tmp_path / "data"
+    first = Server(data, workers=2)
+    before = all_pages(first.url, "acme", page_size=100)
+    post = requests.post(first.url + BASE, headers=merge_headers(), json=new_body(), timeout=10)
+    assert post.status_code == 201
+    os.killpg(first.proc.pid, signal.SIGKILL)  # a crash: no clean shutdown
+    first.proc.wait()
+    second = Server(data, workers=2)
+    try:
+        created = post.json()["model"]
+        got = requests.get(f"{second.url}{BASE}/{created['id']}", headers=merge_headers(), timeout=10)
+        assert got.status_code == 200 and got.json() == created
+        after = all_pages(second.url, "acme", page_size=100)
+        assert after[:-1] == before[:-1]  # the restart changed no byte; the write sits at the end
+        assert json.loads(after[-1])["results"] == json.loads(before[-1])["results"] + [created]
+        reset = requests.post(second.url + "/_sandbox/reset", timeout=30)
+        assert reset.status_code == 200
+        assert all_pages(second.url, "acme", page_size=100) == before
+    finally:
+        second.stop()
+
+
+def test_the_dockerfile_command_serves_and_its_healthcheck_passes(tmp_path):
+    text = (ROOT / "Dockerfile").read_text()
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
+    health = json.loads(re.search(r"HEALTHCHECK [^[]*?CMD (\[.*?\])$", text, re.M | re.S).group(1))
+    env = dict(re.findall(r"(SANDBOX_\w+)=(\S+)", text))
+    assert env == {"SANDBOX_HOST": "0.0.0.0", "SANDBOX_PORT": "8080", "SANDBOX_DATA_DIR": "/data"}
+    bin_dir = Path(sys.executable).parent
+    server = Server(tmp_path / "data", command=[str(bin_dir / cmd[0]), *cmd[1:]])
+    try:
+        check = subprocess.run([str(bin_dir / "python"), *health[1:]], env={**os.environ, "SANDBOX_PORT": str(server.port)},
+                               timeout=10)
+        assert check.returncode == 0
+        assert requests.get(server.url + BASE, headers=merge_headers(), timeout=5).status_code == 200
+    finally:
+        server.stop()
+    stopped = subprocess.run([str(bin_dir / "python"), *health[1:]], env={**os.environ, "SANDBOX_PORT": str(server.port)},
+                             timeout=10, capture_output=True)
+    assert stopped.returncode != 0
+
+
+def test_make_run_serves_the_default_fixtures(tmp_path):
+    recipe = re.search(r"^run:.*\n\t(.+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert recipe == "$(BIN)/ats-sandbox serve"
+    server = Server(tmp_path / "data", command=[str(Path(sys.executable).parent / "ats-sandbox"), "serve"])
+    try:
+        health = requests.get(server.url + "/_sandbox/health", timeout=5)
+        assert health.status_code == 200 and health.json()["worlds"] == 4
+        workers = {requests.get(server.url + "/_sandbox/health", timeout=5).headers["X-Sandbox-Worker"]
+                   for _ in range(60)}
+        assert len(workers) == 2  # two workers by default
+    finally:
+        server.stop()
+
+
+def test_accounts_lists_every_credential_and_each_works(server):
+    out = subprocess.run([str(Path(sys.executable).parent / "ats-sandbox"), "accounts", "--json"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    accounts = json.loads(out)
+    assert [(a["vendor"], a["world"], a["platform"]) for a in accounts] == [
+        ("merge", "acme", "greenhouse"), ("merge", "globex", "lever"), ("merge", "initech", "ashby"),
+        ("merge", "umbrella", "workday")]
+    for a in accounts:
+        assert a["base_url"] == "/merge/api" and a["headers"]["Authorization"] == f"Bearer {MERGE_KEY}"
+        r = requests.get(server.url + a["base_url"] + "/ats/v1/interviews", headers=a["headers"], params=a["query"],
+                         timeout=5)
+        assert r.status_code == 200 and len(r.json()["results"]) == 30
+    assert requests.get(server.url + "/_sandbox/accounts", timeout=5).json() == accounts
+
+
+def readme_examples() -> list[tuple[str, str]]:
+    """(command, expected output) for every `$ curl` line in the README's console blocks."""
+    out = []
+    for block in re.findall(r"```console\n(.*?)```", (ROOT / "README.md").read_text(), re.S):
+        current = None
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                current = [line[2:], []]
+                out.append(current)
+            elif current is not None:
+                current[1].append(line)
+    return [(cmd, "\n".join(lines)) for cmd, lines in out]
+
+
+def test_every_readme_example_answers_as_the_readme_says(tmp_path):
+    examples = readme_examples()
+    assert len(examples) >= 6
+    server = Server(tmp_path / "data", workers=1)
+    try:
+        for command, expected in examples:
+            assert command.startswith("curl ")
+            run = command.replace("http://127.0.0.1:8080", server.url)
+            got = subprocess.run(["bash", "-c", run], capture_output=True, text=True, timeout=20).stdout
+            assert got.rstrip("\n") == expected.rstrip("\n"), command  # a shell prompt starts on a new line
+    finally:
+        server.stop()
