@@ -209,6 +209,8 @@ def test_retrieve_and_trailing_slash(client):
         assert r.status_code == 200 and r.json["id"] == mid(i.id)
         assert spec_errors(SPEC, "ScheduledInterview", r.json) == []
     assert get(client, BASE + "/").status_code == 200
+    posted = client.post(BASE + "/", headers=merge_headers(), json={"model": new_model(), "remote_user_id": author()})
+    assert posted.status_code == 201  # never a redirect, which would turn the POST into a GET
     assert get(client, f"{BASE}/{mid(i.id)}", expand="organizer").json["organizer"]["id"] == mid(i.organizer_id)
 
 
@@ -231,6 +233,20 @@ def test_paging_while_records_are_added_misses_nothing(client):
     assert len(seen) == len(set(seen))
     assert seen == [mid(i.id) for i in visible(w)] + created[:-1][: len(seen) - len(visible(w))]
     assert set(created[:-1]) <= set(seen)
+
+
+def test_custom_fixtures_replace_the_default_set(tmp_path):
+    from sandbox.app import create_app
+    from sandbox.settings import Settings
+
+    (tmp_path / "fx").mkdir()
+    (tmp_path / "fx" / "sandbox.toml").write_text(
+        '[sandbox]\nseed = 5\n[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "lever"\ninterviews = 12\n'
+        '[[credentials]]\nvendor = "merge"\nworld = "tiny"\napi_key = "k"\naccount_token = "t"\n')
+    client = create_app(Settings(fixtures=tmp_path / "fx", data_dir=tmp_path / "data")).test_client()
+    r = client.get(BASE, headers={"Authorization": "Bearer k", "X-Account-Token": "t"}, query_string={"page_size": 100})
+    assert r.status_code == 200 and 8 <= len(r.json["results"]) <= 12
+    assert client.get(BASE, headers=merge_headers()).status_code == 401  # the default credentials are gone
 
 
 # ---- writes ------------------------------------------------------------------------------------
@@ -331,6 +347,22 @@ BAD_INPUTS = [
      {"detail": "Invalid data. Expected a dictionary, but got list."}),
     ("form body", "POST", BASE, {**H, "Content-Type": "application/x-www-form-urlencoded"}, b"model=1", 415,
      {"detail": 'Unsupported media type "application/x-www-form-urlencoded" in request.'}),
+    ("missing remote_user_id", "POST", BASE, {**H, "Content-Type": "application/json"}, b'{"model": {}}', 400,
+     {"warnings": [], "errors": [
+         {"source": {"pointer": f"/model/{k}"}, "title": "Missing Required Field",
+          "detail": f"{k} is a required field on model.", "problem_type": "MISSING_REQUIRED_FIELD"}
+         for k in ("application", "job_interview_stage", "interviewers", "start_at", "end_at")] + [
+         {"source": {"pointer": "/remote_user_id"}, "title": "Missing Required Field",
+          "detail": "remote_user_id is a required field.", "problem_type": "MISSING_REQUIRED_FIELD"}]}),
+    ("wrong types in model", "POST", BASE, {**H, "Content-Type": "application/json"},
+     b'{"model": {"application": 12, "job_interview_stage": ["x"], "interviewers": "me", "start_at": true,'
+     b' "end_at": "soon", "location": 5}, "remote_user_id": "4000022"}', 400,
+     {"warnings": [], "errors": [
+         {"source": {"pointer": f"/model/{k}"}, "title": "Incorrect Field Type", "detail": f"{k}: {m}",
+          "problem_type": "INCORRECT_FIELD_TYPE"}
+         for k, m in (("application", "Enter a valid UUID."), ("job_interview_stage", "Enter a valid UUID."),
+                      ("interviewers", "Not a valid list."), ("location", "Not a valid string."),
+                      ("start_at", "Enter a valid date/time."), ("end_at", "Enter a valid date/time."))]}),
     ("body over 1 MB", "POST", BASE, {**H, "Content-Type": "application/json"},
      b'{"model": {"location": "' + b"x" * (1024 * 1024) + b'"}}', 413, {"detail": "Request body is too large."}),
 ]
@@ -341,7 +373,10 @@ def test_bad_input_gets_merges_error(client, name, method, path, headers, body, 
     r = client.open(path, method=method, headers=headers, data=body)
     assert r.status_code == status, r.data
     assert r.content_type == "application/json"
-    if expected is not None:
+    if expected is not None and "errors" in expected:
+        assert r.json["warnings"] == expected["warnings"]
+        assert sorted(r.json["errors"], key=str) == sorted(expected["errors"], key=str)
+    elif expected is not None:
         assert r.json == expected
     else:
         assert r.json["detail"].startswith("JSON parse error - ")

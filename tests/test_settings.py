@@ -1,0 +1,42 @@
+"""Settings come from SANDBOX_* variables and CLI flags; flags win."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox import cli
+from sandbox.settings import Settings
+from sandbox.world.model import utc
+
+
+def test_environment_then_flags(monkeypatch):
+    env = {"SANDBOX_HOST": "0.0.0.0", "SANDBOX_PORT": "9000", "SANDBOX_WORKERS": "3", "SANDBOX_SEED": "s1",
+           "SANDBOX_FIXTURES": "/fx", "SANDBOX_DATA_DIR": "/d", "SANDBOX_NOW": "2026-01-02T03:04:05Z",
+           "SANDBOX_VENDORS": "merge"}
+    s = Settings.from_env(env)
+    assert (s.host, s.port, s.workers, s.seed, s.fixtures, s.data_dir, s.now, s.vendors) == (
+        "0.0.0.0", 9000, 3, "s1", Path("/fx"), Path("/d"), utc("2026-01-02T03:04:05Z"), ("merge",))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    served = []
+    monkeypatch.setattr(cli, "serve", lambda settings: served.append(settings) or 0)
+    assert cli.main(["serve", "--host", "127.0.0.2", "--port", "9100", "--workers", "1", "--seed", "s2",
+                     "--fixtures", "/other", "--data-dir", "/d2"]) == 0
+    s = served[0]
+    assert (s.host, s.port, s.workers, s.seed, s.fixtures, s.data_dir) == (
+        "127.0.0.2", 9100, 1, "s2", Path("/other"), Path("/d2"))
+    assert s.now == utc("2026-01-02T03:04:05Z")  # not given as a flag: the variable holds
+
+
+def test_defaults():
+    s = Settings.from_env({})
+    assert (s.host, s.port, s.workers, s.seed, s.data_dir) == ("127.0.0.1", 8080, 2, None, Path(".sandbox-data"))
+    assert (s.fixtures / "sandbox.toml").is_file()
+
+
+def test_unknown_vendor_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["accounts", "--vendors", "greenhouse"])
+    assert exit_.value.code == 2 and "unknown vendor(s): greenhouse" in capsys.readouterr().err
