@@ -131,6 +131,7 @@ class World:
     company: str
     platform: str
     seed: str
+    version: int = 1  # moves when any record other than an interview changes
     users: dict[str, User] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     stages: dict[str, Stage] = field(default_factory=dict)

@@ -132,10 +132,12 @@ class Store:
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             if row and row[0] == fingerprint and not force:
                 return False
+            # Versions keep rising across resets, so that no process serves a copy cached before.
+            version = (db.execute("SELECT MAX(version) FROM worlds").fetchone()[0] or 0) + 1
             for table in ("meta", "worlds", "records", "interviews"):
                 db.execute(f"DELETE FROM {table}")
             for world in build():
-                self._insert_world(db, world)
+                self._insert_world(db, world, version)
             db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
             return True
 
@@ -144,8 +146,9 @@ class Store:
             self._worlds.clear()
         return generated
 
-    def _insert_world(self, db: sqlite3.Connection, world: World) -> None:
-        db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, 1)", (world.key, world.company, world.platform, world.seed))
+    def _insert_world(self, db: sqlite3.Connection, world: World, version: int) -> None:
+        db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, ?)",
+                   (world.key, world.company, world.platform, world.seed, version))
         for kind, attr in _MAPS.items():
             db.executemany(
                 "INSERT INTO records VALUES (?, ?, ?, ?)",
@@ -172,16 +175,12 @@ class Store:
         cached = self._worlds.get(key)
         if cached and cached[0] == version:
             return cached[1]
-        world = World(key=key, company=row[1], platform=row[2], seed=row[3])
+        world = World(key=key, company=row[1], platform=row[2], seed=row[3], version=version)
         for kind, rid, data in self._db().execute("SELECT kind, id, data FROM records WHERE world = ?", (key,)):
             getattr(world, _MAPS[kind])[rid] = from_dict(KINDS[kind], orjson.loads(data))
         with self._lock:
             self._worlds[key] = (version, world)
         return world
-
-    def world_version(self, key: str) -> int:
-        row = self._db().execute("SELECT version FROM worlds WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else 0
 
     def interview(self, world: str, interview_id: str) -> Row | None:
         row = self._db().execute(

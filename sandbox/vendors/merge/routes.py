@@ -36,7 +36,7 @@ def _variant(args: dict) -> tuple:
 def _rendered(world, row, variant) -> bytes:
     """The record's bytes in this variant, rendered once per version and kept."""
     sb = sandbox()
-    key = ("merge", world.key, row.id, row.version, sb.store.world_version(world.key), variant)
+    key = ("merge", world.key, world.version, row.id, row.version, variant)
     expand, remote_data, origins = variant
     return sb.cache.get(key, lambda: orjson.dumps(render.interview(
         world, platform(world.platform), row.interview(), expand=frozenset(expand), remote_data=remote_data,
