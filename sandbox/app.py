@@ -13,6 +13,7 @@ from sandbox.clock import Clock
 from sandbox.fixtures import Fixtures
 from sandbox.http import vendor as pipeline
 from sandbox.http.cache import RenderCache
+from sandbox.http.limits import Limits
 from sandbox.settings import Settings
 from sandbox.vendors import registry
 from sandbox.world.generate import generate
@@ -32,6 +33,7 @@ class Sandbox:
     clock: Clock
     cache: RenderCache
     journal: pipeline.Journal
+    limits: Limits
 
     def install(self, force: bool = False) -> bool:
         """Generate the worlds into the store unless it holds them already; `force` resets."""
@@ -39,6 +41,7 @@ class Sandbox:
         generated = self.store.install(
             f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds), force=force)
         self.cache.clear()
+        self.limits.clear()
         return generated
 
 
@@ -49,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     vendors = {name: v for name, v in registry().items() if name in settings.vendors}
     sb = Sandbox(settings=settings, fixtures=fixtures, store=Store(settings.data_dir / "sandbox.sqlite3"),
                  accounts=Accounts(fixtures, vendors), clock=Clock(settings.now), cache=RenderCache(),
-                 journal=pipeline.Journal())
+                 journal=pipeline.Journal(), limits=Limits(settings.data_dir / "limits.sqlite3"))
     sb.install()
 
     app = Flask(__name__)

@@ -14,7 +14,7 @@ from sandbox.world.model import utc
 from sandbox.world.platforms import PLATFORMS
 
 # What each vendor's credential must carry, besides `vendor` and `world`.
-CREDENTIAL_FIELDS = {"merge": ("api_key", "account_token")}
+CREDENTIAL_FIELDS = {"merge": ("api_key", "account_token"), "kombo": ("api_key", "integration_id")}
 
 
 class FixtureError(ValueError):
@@ -26,6 +26,7 @@ class Credential:
     vendor: str
     world: str
     values: dict  # e.g. {"api_key": ..., "account_token": ...}
+    rate_limit: int | None = None  # requests a minute; None: the vendor's default
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ def load(directory: Path, seed: str | None = None) -> Fixtures:
         need = CREDENTIAL_FIELDS[vendor]
         if any(not c.get(k) for k in need):
             raise FixtureError(f"{path}: a {vendor} credential needs {', '.join(need)}")
-        credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}))
+        limit = c.get("rate_limit")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise FixtureError(f"{path}: rate_limit must be a positive whole number of requests a minute")
+        credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}, limit))
     return Fixtures(seed=str(seed if seed is not None else head.get("seed", 0)), epoch=epoch, worlds=tuple(worlds),
                     credentials=tuple(credentials), digest=hashlib.sha256(raw).hexdigest()[:16])

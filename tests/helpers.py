@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
 import os
 import signal
 import socket
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import requests
 import yaml
-from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
+from openapi_schema_validator import OAS30ReadValidator, OAS31Validator, oas30_format_checker, oas31_format_checker
 from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from sandbox import fixtures
 from sandbox.settings import DEFAULT_FIXTURES
@@ -25,12 +26,19 @@ from sandbox.world.generate import generate
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = Path(__file__).resolve().parent / "specs"
 MERGE_KEY = "merge-sandbox-key"
+KOMBO_KEY = "kombo-sandbox-key"
+INTEGRATIONS = {"acme": "greenhouse:8HqxVbUrvEoH4nFYeA9nm2Ut", "globex": "lever:3KbqPZ1vWvSkBTLe7fy6Jd2m",
+                "initech": "ashby:Dv4tGcYhN9wQm2EpRs7LxK5a", "umbrella": "workday:7Ww2JnXcQ4rTb8ZsMf3VhP6e"}
 TOKENS = {"acme": "acme-greenhouse-account-token", "globex": "globex-lever-account-token",
           "initech": "initech-ashby-account-token", "umbrella": "umbrella-workday-account-token"}
 
 
 def merge_headers(world: str = "acme") -> dict:
     return {"Authorization": f"Bearer {MERGE_KEY}", "X-Account-Token": TOKENS[world]}
+
+
+def kombo_headers(world: str = "acme") -> dict:
+    return {"Authorization": f"Bearer {KOMBO_KEY}", "X-Integration-Id": INTEGRATIONS[world]}
 
 
 @functools.lru_cache(maxsize=None)
@@ -71,16 +79,21 @@ def _as_meant(node):
 
 
 @functools.lru_cache(maxsize=None)
-def _spec_registry(name: str) -> Registry:
-    doc = yaml.load((SPECS / name).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return Registry().with_resource(f"urn:{name}", Resource(contents=_as_meant(doc),
-                                                            specification=DRAFT4))
+def _spec(name: str) -> tuple[Registry, bool]:
+    text = (SPECS / name).read_text()
+    doc = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    v31 = doc["openapi"].startswith("3.1")
+    resource = Resource(contents=doc if v31 else _as_meant(doc), specification=DRAFT202012 if v31 else DRAFT4)
+    return Registry().with_resource(f"urn:{name}", resource), v31
 
 
 def spec_errors(spec: str, schema: str, body) -> list[str]:
-    """Every way `body` breaks `#/components/schemas/<schema>` of `tests/specs/<spec>`."""
-    validator = OAS30ReadValidator({"$ref": f"urn:{spec}#/components/schemas/{schema}"},
-                                   registry=_spec_registry(spec), format_checker=oas30_format_checker)
+    """Every way `body` breaks a schema of `tests/specs/<spec>`: `schema` is a name under
+    `#/components/schemas/`, or a JSON pointer starting with `#/`."""
+    registry, v31 = _spec(spec)
+    pointer = schema if schema.startswith("#/") else f"#/components/schemas/{schema}"
+    cls, formats = (OAS31Validator, oas31_format_checker) if v31 else (OAS30ReadValidator, oas30_format_checker)
+    validator = cls({"$ref": f"urn:{spec}{pointer}"}, registry=registry, format_checker=formats)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
 
 

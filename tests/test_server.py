@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from tests.helpers import MERGE_KEY, ROOT, TOKENS, Server, merge_headers, world
+from tests.helpers import INTEGRATIONS, KOMBO_KEY, ROOT, TOKENS, Server, merge_headers, world
 
 BASE = "/merge/api/ats/v1/interviews"
 
@@ -135,14 +135,16 @@ def test_accounts_lists_every_credential_and_each_works(server):
     out = subprocess.run([str(Path(sys.executable).parent / "ats-sandbox"), "accounts", "--json"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     accounts = json.loads(out)
-    assert [(a["vendor"], a["world"], a["platform"]) for a in accounts] == [
-        ("merge", "acme", "greenhouse"), ("merge", "globex", "lever"), ("merge", "initech", "ashby"),
-        ("merge", "umbrella", "workday")]
+    worlds = [("acme", "greenhouse"), ("globex", "lever"), ("initech", "ashby"), ("umbrella", "workday")]
+    assert [(a["vendor"], a["world"], a["platform"]) for a in accounts] == (
+        [("merge", *w) for w in worlds] + [("kombo", *w) for w in worlds])
     for a in accounts:
-        assert a["base_url"] == "/merge/api" and a["headers"]["Authorization"] == f"Bearer {MERGE_KEY}"
-        r = requests.get(server.url + a["base_url"] + "/ats/v1/interviews", headers=a["headers"], params=a["query"],
-                         timeout=5)
-        assert r.status_code == 200 and len(r.json()["results"]) == 30
+        assert a["base_url"] == {"merge": "/merge/api", "kombo": "/kombo/v1"}[a["vendor"]]
+        path = {"merge": "/ats/v1/interviews", "kombo": "/ats/interviews"}[a["vendor"]]
+        r = requests.get(server.url + a["base_url"] + path, headers=a["headers"], params=a["query"], timeout=5)
+        assert r.status_code == 200
+    kombo = next(a for a in accounts if a["vendor"] == "kombo")
+    assert kombo["headers"] == {"Authorization": f"Bearer {KOMBO_KEY}", "X-Integration-Id": INTEGRATIONS["acme"]}
     assert requests.get(server.url + "/_sandbox/accounts", timeout=5).json() == accounts
 
 

@@ -10,9 +10,11 @@ import re
 import uuid
 from datetime import datetime
 
+import orjson
+from flask import request
 from marshmallow import Schema, ValidationError, fields
 
-from sandbox.http.errors import BadRequest
+from sandbox.http.errors import BadRequest, UnsupportedMediaType
 from sandbox.world.model import utc
 
 _SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")
@@ -96,3 +98,24 @@ def parse(schema: Schema, args, lists: tuple[str, ...] = ()) -> dict:
         return schema.load(data)
     except ValidationError as exc:
         raise BadRequest("Invalid query parameters.", fields=exc.normalized_messages()) from None
+
+
+def json_object() -> dict:
+    """The request's JSON body, which must be an object (Django REST Framework's messages)."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(f'Unsupported media type "{request.mimetype}" in request.')
+    try:
+        body = orjson.loads(request.get_data(cache=False))
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"JSON parse error - {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"Invalid data. Expected a dictionary, but got {type(body).__name__}.")
+    return body
+
+
+def load(schema: Schema, data: dict) -> dict:
+    """Validate a body with `schema`; bad input raises `BadRequest` with `{field: [message, ...]}`."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise BadRequest("Invalid request body.", fields=exc.normalized_messages()) from None

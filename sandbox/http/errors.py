@@ -7,11 +7,12 @@ class ApiError(Exception):
     status = 500
 
     def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+        self.code = code  # a vendor's own error code, where the status alone does not say it
 
 
 class BadRequest(ApiError):
@@ -48,3 +49,7 @@ class RateLimited(ApiError):
 
 class InternalError(ApiError):
     status = 500
+
+
+BY_STATUS = {cls.status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed,
+                                         PayloadTooLarge, UnsupportedMediaType, RateLimited, InternalError)}

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from sandbox.fixtures import Credential
 from sandbox.http import errors
+from sandbox.http.limits import Quota
 
 log = logging.getLogger("sandbox")
 
@@ -30,8 +31,17 @@ class Account:
     """Who is asking: a vendor credential, and the world it points at."""
 
     credential: Credential
-    world: str
-    platform: str
+    world: str | None  # None for calls that need only an API key
+    platform: str | None
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A vendor's rate limit: requests a minute per credential (unless the fixtures say otherwise),
+    and the headers that tell a client where it stands."""
+
+    per_minute: int
+    headers: Callable[[Quota], dict]
 
 
 @dataclass(frozen=True)
@@ -42,11 +52,19 @@ class Vendor:
     authenticate: Callable[[Request], Account]
     envelope: Callable[[errors.ApiError], dict]  # the vendor's error body for an error
     describe: Callable[[Credential], dict]  # how a client sends this credential: headers, query
+    rate_limit: RateLimit | None = None
 
 
 def sandbox():
     """The running sandbox (store, accounts, clock, caches) of the current app."""
     return current_app.extensions["sandbox"]
+
+
+def rendered(vendor: str, world, row, variant: tuple, render: Callable) -> bytes:
+    """A stored interview's bytes in one vendor variant: rendered once per version, then kept
+    (DESIGN principle 5). `render(interview)` returns the vendor's dict."""
+    key = (vendor, world.key, world.version, row.id, row.version, variant)
+    return sandbox().cache.get(key, lambda: orjson.dumps(render(row.interview())))
 
 
 def json_response(body: bytes | dict | list, status: int = 200, headers: dict | None = None) -> Response:
@@ -65,9 +83,6 @@ class Journal:
         self.entries.append(entry)
 
 
-_HTTP_ERRORS = {400: errors.BadRequest, 401: errors.Unauthorized, 403: errors.Forbidden, 404: errors.NotFound,
-                405: errors.MethodNotAllowed, 413: errors.PayloadTooLarge, 415: errors.UnsupportedMediaType,
-                429: errors.RateLimited}
 _HTTP_MESSAGES = {404: "Not found.", 413: "Request body is too large.", 400: "Bad request."}
 
 
@@ -96,8 +111,22 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
         g.started = time.perf_counter()
         vendor = vendor_of(request)
         g.vendor = vendor
-        if vendor is not None and request.url_rule is not None:
-            g.account = vendor.authenticate(request)
+        if vendor is None or request.url_rule is None:
+            return
+        sb = sandbox()
+        account = g.account = vendor.authenticate(request)
+        if vendor.rate_limit is not None:
+            c = account.credential
+            g.quota = sb.limits.hit(f"{vendor.name}:{sorted(c.values.items())}",
+                                    c.rate_limit or vendor.rate_limit.per_minute, time.time())
+            if g.quota.exceeded:
+                raise errors.RateLimited("Rate limit exceeded. Please retry after the reset.",
+                                         headers={"Retry-After": str(g.quota.reset)})
+        status = sb.limits.take_fault(vendor.name, account.world)
+        if status is not None:
+            cls = errors.BY_STATUS.get(status, errors.InternalError)
+            raise cls(f"Injected fault: this request was answered with {status} by the sandbox.",
+                      headers={"Retry-After": "1"} if status == 429 else None)
 
     @app.after_request
     def record(response: Response) -> Response:
@@ -109,13 +138,16 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
             "method": request.method, "path": request.full_path.rstrip("?"), "status": response.status_code,
             "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
         })
+        quota = getattr(g, "quota", None)
+        if quota is not None:
+            response.headers.update(vendor.rate_limit.headers(quota))
         response.headers["X-Sandbox-Worker"] = str(os.getpid())  # which worker answered
         return response
 
     @app.errorhandler(Exception)
     def render_error(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):
-            cls = _HTTP_ERRORS.get(exc.code or 500, errors.InternalError)
+            cls = errors.BY_STATUS.get(exc.code or 500, errors.InternalError)
             message = _HTTP_MESSAGES.get(exc.code, exc.description or exc.name)
             if exc.code == 405:
                 message = f'Method "{request.method}" not allowed.'

@@ -63,6 +63,8 @@ NOT_INTERVIEWS = {"Application Review", "Take-Home Exercise", "Reference Check",
 SOURCES = ("LinkedIn", "Referral", "Company Website", "Indeed", "Campus Recruiting Event", "Agency", "AngelList")
 CANDIDATE_DOMAINS = ("example.com", "example.net", "example.org", "mail.example")
 DURATIONS = (30, 30, 45, 45, 60, 60, 60, 90)
+REJECTION_REASONS = ("Not a fit for the role", "Candidate withdrew", "Position filled", "Compensation mismatch",
+                     "Insufficient experience")
 
 
 @functools.lru_cache(maxsize=1)
@@ -275,7 +277,9 @@ class _Builder:
                 made += 1
             app = self.world.applications[app.id]
             if rng.random() < 0.15 and app.applied_at < self.epoch - timedelta(days=20):
-                self.world.applications[app.id] = replace(app, rejected_at=min(when + self.days(1, 5), self.epoch))
+                reason = REJECTION_REASONS[int(app.id[:8], 16) % len(REJECTION_REASONS)]  # draws no random number
+                self.world.applications[app.id] = replace(app, rejected_at=min(when + self.days(1, 5), self.epoch),
+                                                          rejection_reason=reason)
 
         self.mark_deleted_and_shells()
         self.pin()

@@ -94,6 +94,7 @@ class Application:
     rejected_at: datetime | None
     created_at: datetime
     modified_at: datetime
+    rejection_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class Platform:
     name: str
     id_style: str  # "int" | "uuid" | "wid"
     status_words: dict[str, str] | None  # neutral status -> the platform's own word; None: no field
+    records_cancellation: bool  # whether its records say an interview was cancelled
     fills: dict[str, frozenset[str]]  # vendor -> the interview fields its integration fills
     interview_path: Callable[[World, Interview], str]
     raw_interview: Callable[[World, Interview], dict]
@@ -299,25 +300,25 @@ _MERGE = {
 
 PLATFORMS: dict[str, Platform] = {
     "greenhouse": Platform(
-        key="greenhouse", name="Greenhouse", id_style="int", status_words=GREENHOUSE_STATUS,
+        key="greenhouse", records_cancellation=True, name="Greenhouse", id_style="int", status_words=GREENHOUSE_STATUS,
         fills={"merge": _MERGE["greenhouse"]},
         interview_path=lambda w, i: "/scheduled_interviews",
         raw_interview=_greenhouse,
     ),
     "lever": Platform(
-        key="lever", name="Lever", id_style="uuid", status_words=None,
+        key="lever", records_cancellation=True, name="Lever", id_style="uuid", status_words=None,
         fills={"merge": _MERGE["lever"]},
         interview_path=lambda w, i: f"/opportunities/{w.applications[i.application_id].remote_id}/interviews",
         raw_interview=_lever,
     ),
     "ashby": Platform(
-        key="ashby", name="Ashby", id_style="uuid", status_words=ASHBY_STATUS,
+        key="ashby", records_cancellation=True, name="Ashby", id_style="uuid", status_words=ASHBY_STATUS,
         fills={"merge": _MERGE["ashby"]},
         interview_path=lambda w, i: "/interviewSchedule.list",
         raw_interview=_ashby,
     ),
     "workday": Platform(
-        key="workday", name="Workday", id_style="wid", status_words=None,
+        key="workday", records_cancellation=False, name="Workday", id_style="wid", status_words=None,
         fills={"merge": _MERGE["workday"]},
         interview_path=lambda w, i: "/Get_Interviews",
         raw_interview=_workday,

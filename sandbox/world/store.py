@@ -26,6 +26,7 @@ KINDS = {"user": User, "job": Job, "stage": Stage, "candidate": Candidate, "appl
 _MAPS = {"user": "users", "job": "jobs", "stage": "stages", "candidate": "candidates",
          "application": "applications"}
 
+SCHEMA_VERSION = 2  # part of the fingerprint: a store of another layout is rebuilt
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS worlds (
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS interviews (
     application_id TEXT NOT NULL, job_id TEXT NOT NULL, candidate_id TEXT NOT NULL,
     stage_id TEXT, organizer_id TEXT,
     created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL,  -- the interview or its application changed (Kombo's updated_after)
     deleted INTEGER NOT NULL, shell INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (world, id));
 CREATE UNIQUE INDEX IF NOT EXISTS interviews_by_created ON interviews (world, created_us);
@@ -56,6 +58,7 @@ def from_micros(value: int) -> datetime:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_INSERT_INTERVIEW = "INSERT INTO interviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class InterviewQuery:
     created_before: datetime | None = None
     modified_after: datetime | None = None
     modified_before: datetime | None = None
+    updated_after: datetime | None = None  # the interview or its application changed after this
     include_deleted: bool = False
     include_shell: bool = False
 
@@ -126,16 +130,20 @@ class Store:
         """Fill the store with the generated worlds unless it already holds them (and the writes
         made since). Returns whether it generated. Safe when several processes start at once."""
         db = self._db()
-        db.executescript(SCHEMA)
+        fingerprint = f"{SCHEMA_VERSION}/{fingerprint}"
 
         def work(db):
-            row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone() if "meta" in tables else None
             if row and row[0] == fingerprint and not force:
                 return False
             # Versions keep rising across resets, so that no process serves a copy cached before.
-            version = (db.execute("SELECT MAX(version) FROM worlds").fetchone()[0] or 0) + 1
-            for table in ("meta", "worlds", "records", "interviews"):
-                db.execute(f"DELETE FROM {table}")
+            version = (db.execute("SELECT MAX(version) FROM worlds").fetchone()[0] or 0) + 1 if "worlds" in tables else 1
+            for table in tables:
+                db.execute(f"DROP TABLE {table}")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
             for world in build():
                 self._insert_world(db, world, version)
             db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
@@ -154,15 +162,16 @@ class Store:
                 "INSERT INTO records VALUES (?, ?, ?, ?)",
                 [(world.key, kind, r.id, orjson.dumps(to_dict(r))) for r in getattr(world, attr).values()])
         db.executemany(
-            "INSERT INTO interviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _INSERT_INTERVIEW,
             [self._interview_row(world, i) for i in world.interviews.values()])
 
     @staticmethod
     def _interview_row(world: World, i: Interview) -> tuple:
         app = world.applications[i.application_id]
         return (world.key, i.id, i.remote_id, i.application_id, app.job_id, app.candidate_id, i.stage_id,
-                i.organizer_id, micros(i.created_at), micros(i.modified_at), int(i.deleted), int(i.shell),
-                i.version, orjson.dumps(to_dict(i)))
+                i.organizer_id, micros(i.created_at), micros(i.modified_at),
+                micros(max(i.modified_at, app.modified_at)), int(i.deleted), int(i.shell), i.version,
+                orjson.dumps(to_dict(i)))
 
     # ---- reads ----
 
@@ -206,7 +215,8 @@ class Store:
         any_of("stage_id", query.stage_ids)
         any_of("organizer_id", query.organizer_ids)
         for column, op, value in (("created_us", ">", query.created_after), ("created_us", "<", query.created_before),
-                                  ("modified_us", ">", query.modified_after), ("modified_us", "<", query.modified_before)):
+                                  ("modified_us", ">", query.modified_after), ("modified_us", "<", query.modified_before),
+                                  ("updated_us", ">", query.updated_after)):
             if value is not None:
                 where.append(f"{column} {op} ?")
                 args.append(micros(value))
@@ -241,8 +251,27 @@ class Store:
             newest = db.execute("SELECT MAX(created_us) FROM interviews WHERE world = ?", (world_key,)).fetchone()[0]
             created = from_micros(max(micros(now), (newest or 0) + 1))
             stored = replace(make(created), created_at=created, modified_at=created, version=1)
-            db.execute("INSERT INTO interviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute(_INSERT_INTERVIEW,
                        self._interview_row(world, stored))
+            return stored
+
+        return self._write(work)
+
+    def update_interview(self, world_key: str, interview_id: str, change: Callable[[Interview, datetime], Interview],
+                         now: datetime) -> Interview | None:
+        """Apply `change(current, modified_at)` to a stored interview; None if there is none. The new
+        `modified_at` is `now`, or just after the last one if the clock says otherwise."""
+        world = self.world(world_key)
+
+        def work(db):
+            row = db.execute("SELECT data FROM interviews WHERE world = ? AND id = ?", (world_key, interview_id)).fetchone()
+            if row is None:
+                return None
+            current = from_dict(Interview, orjson.loads(row[0]))
+            modified = from_micros(max(micros(now), micros(current.modified_at) + 1))
+            stored = replace(change(current, modified), id=current.id, created_at=current.created_at,
+                             modified_at=modified, version=current.version + 1)
+            db.execute(_INSERT_INTERVIEW.replace("INSERT", "REPLACE"), self._interview_row(world, stored))
             return stored
 
         return self._write(work)

@@ -11,7 +11,8 @@ from sandbox.world.store import micros
 
 def new_interview(world: World, created: datetime, *, application_id: str, stage_id: str | None,
                   organizer_id: str | None, interviewer_ids: tuple[str, ...], start_at: datetime,
-                  end_at: datetime, status: str, location: Location | None, video_url: str | None) -> Interview:
+                  end_at: datetime, status: str, location: Location | None, video_url: str | None,
+                  title: str | None = None) -> Interview:
     """A new interview as the platform would hold it once created at `created`. Its ids derive
     from the world's seed and that instant, never from a random source."""
     style = platform(world.platform).id_style
@@ -24,7 +25,7 @@ def new_interview(world: World, created: datetime, *, application_id: str, stage
         remote_id=derived_id(style, world.seed, "interview-remote", key),
         application_id=application_id, stage_id=stage_id, organizer_id=organizer_id,
         interviewer_ids=interviewer_ids,
-        title=f"{stage.name if stage else 'Interview'} - {candidate.first_name} {candidate.last_name}",
+        title=title or f"{stage.name if stage else 'Interview'} - {candidate.first_name} {candidate.last_name}",
         start_at=start_at, end_at=end_at, status=status, location=location, video_url=video_url,
         remote_created_at=created.replace(microsecond=0), remote_updated_at=created.replace(microsecond=0),
         created_at=created, modified_at=created)

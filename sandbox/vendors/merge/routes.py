@@ -9,9 +9,9 @@ from flask import Blueprint, g, request
 from marshmallow import ValidationError
 
 from sandbox.http import errors
-from sandbox.http.args import parse
+from sandbox.http.args import json_object, parse
 from sandbox.http.pagination import InvalidCursor, drf_decode, drf_encode, keyset_page
-from sandbox.http.vendor import json_response, sandbox
+from sandbox.http.vendor import json_response, rendered, sandbox
 from sandbox.vendors.merge import render
 from sandbox.vendors.merge.errors import WriteRejected, problem
 from sandbox.vendors.merge.schemas import (WRITABLE, CreateArgs, InterviewWrite, ListArgs, RetrieveArgs,
@@ -34,13 +34,10 @@ def _variant(args: dict) -> tuple:
 
 
 def _rendered(world, row, variant) -> bytes:
-    """The record's bytes in this variant, rendered once per version and kept."""
-    sb = sandbox()
-    key = ("merge", world.key, world.version, row.id, row.version, variant)
     expand, remote_data, origins = variant
-    return sb.cache.get(key, lambda: orjson.dumps(render.interview(
-        world, platform(world.platform), row.interview(), expand=frozenset(expand), remote_data=remote_data,
-        origins=origins)))
+    plat = platform(world.platform)
+    return rendered("merge", world, row, variant, lambda i: render.interview(
+        world, plat, i, expand=frozenset(expand), remote_data=remote_data, origins=origins))
 
 
 @bp.get("/ats/v1/interviews")
@@ -101,7 +98,7 @@ def retrieve_interview(interview_id: str):
 @bp.post("/ats/v1/interviews")
 def create_interview():
     args = parse(_create_args, request.args)
-    body = _json_object()
+    body = json_object()
     sb, account = sandbox(), g.account
     world = sb.store.world(account.world)
     plat = platform(world.platform)
@@ -153,19 +150,6 @@ def create_interview():
                         "log_summary": {"url": "https://harvest.greenhouse.io/v2/scheduled_interviews",
                                         "method": "POST", "status_code": 201}}]
     return json_response(out, 201)
-
-
-def _json_object() -> dict:
-    if request.mimetype != "application/json":
-        raise errors.UnsupportedMediaType(f'Unsupported media type "{request.mimetype}" in request.')
-    raw = request.get_data(cache=False)
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise errors.BadRequest(f"JSON parse error - {exc}") from None
-    if not isinstance(body, dict):
-        raise errors.BadRequest(f"Invalid data. Expected a dictionary, but got {type(body).__name__}.")
-    return body
 
 
 def _problems(exc: ValidationError) -> list[dict]:
