@@ -166,6 +166,7 @@ def test_create_and_update_are_seen_by_kombo_and_merge(client):
                         end_time="2026-12-04T18:00:00Z", location={"type": "VIRTUAL", "address": "https://meet.google.com/abc-defg-hij"})
     r = client.patch(path, headers=kombo_headers(), json=update)
     assert r.status_code == 200 and r.json == {"status": "success", "data": {}}
+    assert spec_errors(SPEC, "PatchAtsApplicationsApplicationIdInterviewsPositiveResponse", r.json) == []
     changed = get(client, ids=created["id"]).json["data"]["results"][0]
     assert changed["title"] == "Moved to video" and changed["location"] is None
     assert changed["video_conferencing_url"] == "https://meet.google.com/abc-defg-hij"
