@@ -14,7 +14,8 @@ from sandbox.world.model import utc
 from sandbox.world.platforms import PLATFORMS
 
 # What each vendor's credential must carry, besides `vendor` and `world`.
-CREDENTIAL_FIELDS = {"merge": ("api_key", "account_token"), "kombo": ("api_key", "integration_id")}
+CREDENTIAL_FIELDS = {"merge": ("api_key", "account_token"), "kombo": ("api_key", "integration_id"),
+                     "truto": ("api_token", "integrated_account_id"), "bindbee": ("api_key", "connector_token")}
 
 
 class FixtureError(ValueError):
@@ -26,7 +27,8 @@ class Credential:
     vendor: str
     world: str
     values: dict  # e.g. {"api_key": ..., "account_token": ...}
-    rate_limit: int | None = None  # requests a minute; None: the vendor's default
+    rate_limit: int | None = None  # requests per the vendor's window; None: the vendor's default
+    category: str = "ats"  # a connector's category (Bindbee): another one is refused on ATS paths
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def load(directory: Path, seed: str | None = None) -> Fixtures:
             raise FixtureError(f"{path}: a {vendor} credential needs {', '.join(need)}")
         limit = c.get("rate_limit")
         if limit is not None and (not isinstance(limit, int) or limit < 1):
-            raise FixtureError(f"{path}: rate_limit must be a positive whole number of requests a minute")
-        credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}, limit))
+            raise FixtureError(f"{path}: rate_limit must be a positive whole number of requests")
+        credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}, limit, str(c.get("category", "ats"))))
     return Fixtures(seed=str(seed if seed is not None else head.get("seed", 0)), epoch=epoch, worlds=tuple(worlds),
                     credentials=tuple(credentials), digest=hashlib.sha256(raw).hexdigest()[:16])

@@ -10,7 +10,7 @@ from pathlib import Path
 from sandbox.world.model import utc
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-VENDORS = ("merge", "kombo")
+VENDORS = ("merge", "kombo", "truto", "bindbee")
 
 
 @dataclass(frozen=True)

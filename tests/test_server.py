@@ -137,12 +137,15 @@ def test_accounts_lists_every_credential_and_each_works(server):
     accounts = json.loads(out)
     worlds = [("acme", "greenhouse"), ("globex", "lever"), ("initech", "ashby"), ("umbrella", "workday")]
     assert [(a["vendor"], a["world"], a["platform"]) for a in accounts] == (
-        [("merge", *w) for w in worlds] + [("kombo", *w) for w in worlds])
+        [(v, *w) for v in ("merge", "kombo", "truto", "bindbee") for w in worlds] + [("bindbee", "acme", "greenhouse")])
+    paths = {"merge": "/ats/v1/interviews", "kombo": "/ats/interviews", "truto": "/unified/ats/interviews",
+             "bindbee": "/api/ats/v1/scheduled-interviews"}
     for a in accounts:
-        assert a["base_url"] == {"merge": "/merge/api", "kombo": "/kombo/v1"}[a["vendor"]]
-        path = {"merge": "/ats/v1/interviews", "kombo": "/ats/interviews"}[a["vendor"]]
-        r = requests.get(server.url + a["base_url"] + path, headers=a["headers"], params=a["query"], timeout=5)
-        assert r.status_code == 200
+        assert a["base_url"] == {"merge": "/merge/api", "kombo": "/kombo/v1", "truto": "/truto",
+                                 "bindbee": "/bindbee"}[a["vendor"]]
+        r = requests.get(server.url + a["base_url"] + paths[a["vendor"]], headers=a["headers"], params=a["query"],
+                         timeout=5)
+        assert r.status_code == (403 if a.get("category") == "hris" else 200), a
     kombo = next(a for a in accounts if a["vendor"] == "kombo")
     assert kombo["headers"] == {"Authorization": f"Bearer {KOMBO_KEY}", "X-Integration-Id": INTEGRATIONS["acme"]}
     assert requests.get(server.url + "/_sandbox/accounts", timeout=5).json() == accounts

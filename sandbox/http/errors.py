@@ -13,6 +13,7 @@ class ApiError(Exception):
         self.fields = fields or {}
         self.headers = headers or {}
         self.code = code  # a vendor's own error code, where the status alone does not say it
+        self.routing = False  # raised by routing (no such path, method) rather than by a vendor
 
 
 class BadRequest(ApiError):
@@ -43,6 +44,18 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
+class Unprocessable(ApiError):
+    """422: `details` lists each problem, as FastAPI's validation errors do."""
+
+    status = 422
+
+    def __init__(self, details: list[dict] | str, **kwargs):
+        if isinstance(details, str):
+            details = [{"type": "value_error", "loc": [], "msg": details, "input": None}]
+        super().__init__(details[0]["msg"], **kwargs)
+        self.details = details
+
+
 class RateLimited(ApiError):
     status = 429
 
@@ -52,4 +65,5 @@ class InternalError(ApiError):
 
 
 BY_STATUS = {cls.status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed,
-                                         PayloadTooLarge, UnsupportedMediaType, RateLimited, InternalError)}
+                                         PayloadTooLarge, UnsupportedMediaType, Unprocessable, RateLimited,
+                                         InternalError)}

@@ -25,6 +25,7 @@ class Quota:
     limit: int
     remaining: int
     reset: int  # seconds until the window starts again
+    window: int  # its length in seconds
 
     @property
     def exceeded(self) -> bool:
@@ -32,9 +33,8 @@ class Quota:
 
 
 class Limits:
-    def __init__(self, path: Path, window: int = 60):
+    def __init__(self, path: Path):
         self.path = Path(path)
-        self.window = window
         self._local = threading.local()
         self._db().executescript(SCHEMA)
 
@@ -47,16 +47,16 @@ class Limits:
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
-    def hit(self, key: str, limit: int, now: float) -> Quota:
-        """Count one request against `key`'s fixed window; `remaining` below 0 means refused."""
-        window = int(now) // self.window
+    def hit(self, key: str, limit: int, seconds: int, now: float) -> Quota:
+        """Count one request against `key`'s fixed window of `seconds`; `remaining` below 0 means
+        refused."""
+        window = int(now) // seconds
         (count,) = self._db().execute(
             "INSERT INTO hits VALUES (?, ?, 1) ON CONFLICT (key, window) DO UPDATE SET count = count + 1 "
             "RETURNING count", (key, window)).fetchone()
         if count == 1:  # the first hit of a window clears the ones before it
             self._db().execute("DELETE FROM hits WHERE key = ? AND window < ?", (key, window))
-        reset = (window + 1) * self.window - int(now)
-        return Quota(limit, limit - count, reset)
+        return Quota(limit, limit - count, (window + 1) * seconds - int(now), seconds)
 
     # ---- faults: the next N requests to a vendor answer with a given status ----
 

@@ -37,11 +37,14 @@ class Account:
 
 @dataclass(frozen=True)
 class RateLimit:
-    """A vendor's rate limit: requests a minute per credential (unless the fixtures say otherwise),
-    and the headers that tell a client where it stands."""
+    """A vendor's rate limit: `limit` requests per `seconds` per credential (a credential's
+    `rate_limit` in the fixtures overrides `limit`), the headers that tell a client where it
+    stands, and those a 429 adds."""
 
-    per_minute: int
+    limit: int
+    seconds: int
     headers: Callable[[Quota], dict]
+    refused_headers: Callable[[Quota], dict] = lambda quota: {"Retry-After": str(quota.reset)}
 
 
 @dataclass(frozen=True)
@@ -118,10 +121,9 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
         if vendor.rate_limit is not None:
             c = account.credential
             g.quota = sb.limits.hit(f"{vendor.name}:{sorted(c.values.items())}",
-                                    c.rate_limit or vendor.rate_limit.per_minute, time.time())
+                                    c.rate_limit or vendor.rate_limit.limit, vendor.rate_limit.seconds, time.time())
             if g.quota.exceeded:
-                raise errors.RateLimited("Rate limit exceeded. Please retry after the reset.",
-                                         headers={"Retry-After": str(g.quota.reset)})
+                raise errors.RateLimited("Rate limit exceeded", headers=vendor.rate_limit.refused_headers(g.quota))
         status = sb.limits.take_fault(vendor.name, account.world)
         if status is not None:
             cls = errors.BY_STATUS.get(status, errors.InternalError)
@@ -152,6 +154,7 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
             if exc.code == 405:
                 message = f'Method "{request.method}" not allowed.'
             exc = cls(message)
+            exc.routing = True
         elif not isinstance(exc, errors.ApiError):
             log.exception("unhandled error on %s %s", request.method, request.path)
             exc = errors.InternalError("Internal server error.")

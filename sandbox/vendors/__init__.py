@@ -5,6 +5,6 @@ from __future__ import annotations
 
 def registry() -> dict:
     """Every vendor the sandbox can serve, by name."""
-    from sandbox.vendors import kombo, merge
+    from sandbox.vendors import bindbee, kombo, merge, truto
 
-    return {"merge": merge.vendor(), "kombo": kombo.vendor()}
+    return {"merge": merge.vendor(), "kombo": kombo.vendor(), "truto": truto.vendor(), "bindbee": bindbee.vendor()}

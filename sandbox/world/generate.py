@@ -323,6 +323,8 @@ class _Builder:
             stage = next((s for s in self.stages_of(job) if s.name == p["stage"]), None)
             if stage is None:
                 raise ValueError(f"pinned interview: job {job.title!r} has no stage {p['stage']!r}")
+            if "id" in p and uuid.UUID(p["id"]).version != 4:
+                raise ValueError(f"pinned interview {p['id']}: ids are version-4 UUIDs (every vendor's id derives from it)")
             fixed = {"id": uuid.UUID(p["id"]).hex if "id" in p else None, "remote_id": p.get("remote_id"),
                      "end_at": utc(p["end_at"]), "status": p.get("status"),
                      "location": Location(**p["location"]) if "location" in p else None,

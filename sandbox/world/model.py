@@ -177,6 +177,15 @@ def from_dict(cls, data: dict):
     return cls(**kwargs)
 
 
+def iso_z(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with `Z`, microseconds only when there are any (how Django REST Framework and
+    pydantic write times)."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.utc).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def utc(text: str) -> datetime:
     """Parse an ISO 8601 instant; a naive one is taken as UTC."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -29,6 +29,7 @@ class Platform:
     key: str
     name: str
     id_style: str  # "int" | "uuid" | "wid"
+    api_base: str  # where the platform's own API lives
     status_words: dict[str, str] | None  # neutral status -> the platform's own word; None: no field
     records_cancellation: bool  # whether its records say an interview was cancelled
     fills: dict[str, frozenset[str]]  # vendor -> the interview fields its integration fills
@@ -289,6 +290,8 @@ ASHBY_ROLES = {"SUPER_ADMIN": "Organization Admin", "ADMIN": "Elevated Access",
                "TEAM_MEMBER": "Limited Access", "INTERVIEWER": "Limited Access"}
 
 # Which interview fields Merge fills per platform (platforms.md, from Merge's field-support page).
+# Truto publishes its field support for other platforms only; it is taken to leave out the same
+# fields Merge leaves empty (INFERRED).
 _MERGE = {
     "greenhouse": ALL_FIELDS,
     "lever": frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "location",
@@ -300,26 +303,26 @@ _MERGE = {
 
 PLATFORMS: dict[str, Platform] = {
     "greenhouse": Platform(
-        key="greenhouse", records_cancellation=True, name="Greenhouse", id_style="int", status_words=GREENHOUSE_STATUS,
-        fills={"merge": _MERGE["greenhouse"]},
+        key="greenhouse", api_base="https://harvest.greenhouse.io/v1", records_cancellation=True, name="Greenhouse", id_style="int", status_words=GREENHOUSE_STATUS,
+        fills={"merge": _MERGE["greenhouse"], "truto": _MERGE["greenhouse"]},
         interview_path=lambda w, i: "/scheduled_interviews",
         raw_interview=_greenhouse,
     ),
     "lever": Platform(
-        key="lever", records_cancellation=True, name="Lever", id_style="uuid", status_words=None,
-        fills={"merge": _MERGE["lever"]},
+        key="lever", api_base="https://api.lever.co/v1", records_cancellation=True, name="Lever", id_style="uuid", status_words=None,
+        fills={"merge": _MERGE["lever"], "truto": _MERGE["lever"]},
         interview_path=lambda w, i: f"/opportunities/{w.applications[i.application_id].remote_id}/interviews",
         raw_interview=_lever,
     ),
     "ashby": Platform(
-        key="ashby", records_cancellation=True, name="Ashby", id_style="uuid", status_words=ASHBY_STATUS,
-        fills={"merge": _MERGE["ashby"]},
+        key="ashby", api_base="https://api.ashbyhq.com", records_cancellation=True, name="Ashby", id_style="uuid", status_words=ASHBY_STATUS,
+        fills={"merge": _MERGE["ashby"], "truto": _MERGE["ashby"]},
         interview_path=lambda w, i: "/interviewSchedule.list",
         raw_interview=_ashby,
     ),
     "workday": Platform(
-        key="workday", records_cancellation=False, name="Workday", id_style="wid", status_words=None,
-        fills={"merge": _MERGE["workday"]},
+        key="workday", api_base="https://wd2-impl-services1.workday.com/ccx/service/sandbox/Recruiting/v31.2", records_cancellation=False, name="Workday", id_style="wid", status_words=None,
+        fills={"merge": _MERGE["workday"], "truto": _MERGE["workday"]},
         interview_path=lambda w, i: "/Get_Interviews",
         raw_interview=_workday,
     ),

@@ -26,7 +26,7 @@ KINDS = {"user": User, "job": Job, "stage": Stage, "candidate": Candidate, "appl
 _MAPS = {"user": "users", "job": "jobs", "stage": "stages", "candidate": "candidates",
          "application": "applications"}
 
-SCHEMA_VERSION = 2  # part of the fingerprint: a store of another layout is rebuilt
+SCHEMA_VERSION = 3  # part of the fingerprint: a store of another layout is rebuilt
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS worlds (
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS interviews (
     stage_id TEXT, organizer_id TEXT,
     created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL,
     updated_us INTEGER NOT NULL,  -- the interview or its application changed (Kombo's updated_after)
+    start_us INTEGER, end_us INTEGER, remote_created_us INTEGER, remote_updated_us INTEGER,
     deleted INTEGER NOT NULL, shell INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (world, id));
 CREATE UNIQUE INDEX IF NOT EXISTS interviews_by_created ON interviews (world, created_us);
@@ -53,12 +54,19 @@ def micros(value: datetime) -> int:
     return (value - _EPOCH) // timedelta(microseconds=1)
 
 
+def _us(value: datetime | None) -> int | None:
+    return None if value is None else micros(value)
+
+
 def from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_INSERT_INTERVIEW = "INSERT INTO interviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_INTERVIEW = f"INSERT INTO interviews VALUES ({', '.join('?' * 19)})"
+RANGE_COLUMNS = {"start_at": "start_us", "end_at": "end_us", "remote_created_at": "remote_created_us",
+                 "remote_updated_at": "remote_updated_us"}
+RANGE_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "="}
 
 
 @dataclass(frozen=True)
@@ -71,11 +79,13 @@ class InterviewQuery:
     job_ids: tuple[str, ...] | None = None
     stage_ids: tuple[str, ...] | None = None
     organizer_ids: tuple[str, ...] | None = None
+    candidate_ids: tuple[str, ...] | None = None
     created_after: datetime | None = None  # strict bounds
     created_before: datetime | None = None
     modified_after: datetime | None = None
     modified_before: datetime | None = None
     updated_after: datetime | None = None  # the interview or its application changed after this
+    ranges: tuple[tuple[str, str, datetime], ...] = ()  # (field of RANGE_COLUMNS, operator, instant)
     include_deleted: bool = False
     include_shell: bool = False
 
@@ -170,7 +180,8 @@ class Store:
         app = world.applications[i.application_id]
         return (world.key, i.id, i.remote_id, i.application_id, app.job_id, app.candidate_id, i.stage_id,
                 i.organizer_id, micros(i.created_at), micros(i.modified_at),
-                micros(max(i.modified_at, app.modified_at)), int(i.deleted), int(i.shell), i.version,
+                micros(max(i.modified_at, app.modified_at)), _us(i.start_at), _us(i.end_at),
+                _us(i.remote_created_at), _us(i.remote_updated_at), int(i.deleted), int(i.shell), i.version,
                 orjson.dumps(to_dict(i)))
 
     # ---- reads ----
@@ -214,6 +225,10 @@ class Store:
         any_of("job_id", query.job_ids)
         any_of("stage_id", query.stage_ids)
         any_of("organizer_id", query.organizer_ids)
+        any_of("candidate_id", query.candidate_ids)
+        for name, op, value in query.ranges:
+            where.append(f"{RANGE_COLUMNS[name]} {RANGE_OPERATORS[op]} ?")
+            args.append(micros(value))
         for column, op, value in (("created_us", ">", query.created_after), ("created_us", "<", query.created_before),
                                   ("modified_us", ">", query.modified_after), ("modified_us", "<", query.modified_before),
                                   ("updated_us", ">", query.updated_after)):

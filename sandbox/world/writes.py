@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sandbox.world.model import Interview, Location, World
@@ -21,7 +22,7 @@ def new_interview(world: World, created: datetime, *, application_id: str, stage
     stage = world.stages.get(stage_id) if stage_id else None
     key = f"{micros(created)}"
     return Interview(
-        id=derived_id("wid", world.seed, "interview", key),
+        id=uuid.UUID(hex=derived_id("wid", world.seed, "interview", key), version=4).hex,
         remote_id=derived_id(style, world.seed, "interview-remote", key),
         application_id=application_id, stage_id=stage_id, organizer_id=organizer_id,
         interviewer_ids=interviewer_ids,

@@ -26,4 +26,4 @@ def vendor() -> Vendor:
     # Kombo publishes no number; 300 a minute is the value its docs show in the headers' example,
     # so that is the default (INFERRED). A credential's `rate_limit` in the fixtures overrides it.
     return Vendor(name="kombo", mount=MOUNT, blueprint=bp, authenticate=authenticate, envelope=envelope,
-                  describe=describe, rate_limit=RateLimit(per_minute=300, headers=rate_headers))
+                  describe=describe, rate_limit=RateLimit(limit=300, seconds=60, headers=rate_headers))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-
-from sandbox.world.model import Application, Interview, Stage, User, World
+from sandbox.world.model import Application, Interview, Stage, User, World, iso_z
 from sandbox.world.platforms import Platform
 
 FIELD_MAPPINGS = {"organization_defined_targets": {}, "linked_account_defined_targets": {}}
@@ -13,12 +11,7 @@ STATUS = {"scheduled": "SCHEDULED", "awaiting_feedback": "AWAITING_FEEDBACK", "c
 ACCESS_ROLES = frozenset({"SUPER_ADMIN", "ADMIN", "TEAM_MEMBER", "LIMITED_TEAM_MEMBER", "INTERVIEWER"})
 
 
-def ts(value: datetime | None) -> str | None:
-    """DRF's rendering: ISO 8601, microseconds only when there are any, UTC as `Z`."""
-    if value is None:
-        return None
-    text = value.astimezone(timezone.utc).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+ts = iso_z  # DRF's rendering of a time
 
 
 def mid(record_id: str | None) -> str | None:

@@ -1,0 +1,29 @@
+"""Truto's unified ATS interviews (`/unified/ats/interviews`), mounted at `/truto`."""
+
+from __future__ import annotations
+
+from sandbox.http.vendor import RateLimit, Vendor
+from sandbox.vendors.truto.errors import authenticate, envelope
+from sandbox.vendors.truto.routes import bp
+
+MOUNT = "/truto"
+
+
+def describe(credential) -> dict:
+    return {"headers": {"Authorization": f"Bearer {credential.values['api_token']}"},
+            "query": {"integrated_account_id": credential.values["integrated_account_id"]}}
+
+
+def rate_headers(quota) -> dict:
+    """Truto's normalised headers; `;w=` names the window, as Truto writes it when it is known."""
+    return {"ratelimit-limit": f"{quota.limit};w={quota.window}", "ratelimit-remaining": str(max(quota.remaining, 0)),
+            "ratelimit-reset": str(quota.reset)}
+
+
+def vendor() -> Vendor:
+    # Truto's own tiers: 500 requests / 10 s per API token, 50 per integrated account. A sandbox
+    # credential is one token with one account; it gets the token's tier, so that a client may read
+    # a whole world by id without waiting (INFERRED). Truto answers a 429 with Retry-After: 10.
+    return Vendor(name="truto", mount=MOUNT, blueprint=bp, authenticate=authenticate, envelope=envelope,
+                  describe=describe, rate_limit=RateLimit(limit=500, seconds=10, headers=rate_headers,
+                                                          refused_headers=lambda quota: {"Retry-After": "10"}))
