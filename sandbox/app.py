@@ -42,6 +42,8 @@ class Sandbox:
             f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds), force=force)
         self.cache.clear()
         self.limits.clear()
+        for spec in f.worlds:  # loaded once here, so that forked workers start with them
+            self.store.world(spec.key)
         return generated
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 
@@ -32,7 +33,9 @@ def serve(settings: Settings) -> int:
             self.cfg.set("control_socket_disable", True)  # one per user otherwise: servers side by side clash
 
         def load(self):
-            return create_app(settings)
+            app = create_app(settings)
+            gc.freeze()  # what start-up built lives as long as the server: workers share it, unscanned
+            return app
 
     Server().run()
     return 0

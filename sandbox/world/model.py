@@ -141,23 +141,9 @@ class World:
     interviews: dict[str, Interview] = field(default_factory=dict)
 
 
-# ---- encoding: records <-> plain dicts (JSON-ready), used by the store ----------------------
+# ---- decoding: the store keeps records as orjson writes dataclasses ---------------------------
 
 _NESTED = {"location": Location, "office": Location}
-
-
-def to_dict(record) -> dict:
-    out = {}
-    for f in dataclasses.fields(record):
-        value = getattr(record, f.name)
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        elif isinstance(value, Location):
-            value = dataclasses.asdict(value)
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[f.name] = value
-    return out
 
 
 def from_dict(cls, data: dict):

@@ -9,6 +9,7 @@ process keeps them in memory and reloads them when the world's version moves.
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import threading
@@ -19,8 +20,7 @@ from typing import Callable, Iterable
 
 import orjson
 
-from sandbox.world.model import (Application, Candidate, Interview, Job, Stage, User, World,
-                                 from_dict, to_dict)
+from sandbox.world.model import Application, Candidate, Interview, Job, Stage, User, World, from_dict
 
 KINDS = {"user": User, "job": Job, "stage": Stage, "candidate": Candidate, "application": Application}
 _MAPS = {"user": "users", "job": "jobs", "stage": "stages", "candidate": "candidates",
@@ -51,7 +51,12 @@ CREATE INDEX IF NOT EXISTS interviews_by_remote_id ON interviews (world, remote_
 
 
 def micros(value: datetime) -> int:
-    return (value - _EPOCH) // timedelta(microseconds=1)
+    """Microseconds since 1970 of an aware datetime, in exact integer arithmetic."""
+    if value.utcoffset():
+        value = value.astimezone(timezone.utc)
+    days = value.toordinal() - _EPOCH_ORDINAL
+    return ((days * 86400 + value.hour * 3600 + value.minute * 60 + value.second) * 1_000_000
+            + value.microsecond)
 
 
 def _us(value: datetime | None) -> int | None:
@@ -63,6 +68,7 @@ def from_micros(value: int) -> datetime:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 _INSERT_INTERVIEW = f"INSERT INTO interviews VALUES ({', '.join('?' * 19)})"
 RANGE_COLUMNS = {"start_at": "start_us", "end_at": "end_us", "remote_created_at": "remote_created_us",
                  "remote_updated_at": "remote_updated_us"}
@@ -120,6 +126,7 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write is on disk
             conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: a 100,000-interview world's indexes stay in memory
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
@@ -139,7 +146,6 @@ class Store:
     def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False) -> bool:
         """Fill the store with the generated worlds unless it already holds them (and the writes
         made since). Returns whether it generated. Safe when several processes start at once."""
-        db = self._db()
         fingerprint = f"{SCHEMA_VERSION}/{fingerprint}"
 
         def work(db):
@@ -155,25 +161,40 @@ class Store:
                 if statement.strip():
                     db.execute(statement)
             for world in build():
+                world.version = version
                 self._insert_world(db, world, version)
+                built.append(world)
             db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
             return True
 
-        generated = self._write(work)
+        built: list[World] = []
+        collecting = gc.isenabled()
+        gc.disable()  # a world is millions of young objects; the collector would walk them again and again
+        # Generated data needs no fsync of its own: until the fingerprint is committed a crash just
+        # means generating again. Writes through the API are FULL-synced as ever.
+        self._db().execute("PRAGMA synchronous=NORMAL")
+        try:
+            generated = self._write(work)
+        finally:
+            self._db().execute("PRAGMA synchronous=FULL")
+            if collecting:
+                gc.enable()
         with self._lock:
             self._worlds.clear()
+            for world in built:  # what was just written need not be read back
+                world.interviews = {}
+                self._worlds[world.key] = (world.version, world)
         return generated
 
     def _insert_world(self, db: sqlite3.Connection, world: World, version: int) -> None:
         db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, ?)",
                    (world.key, world.company, world.platform, world.seed, version))
+        # Rows are made as SQLite takes them: a list of a whole world's rows costs more in memory
+        # traffic than the encoding itself.
         for kind, attr in _MAPS.items():
-            db.executemany(
-                "INSERT INTO records VALUES (?, ?, ?, ?)",
-                [(world.key, kind, r.id, orjson.dumps(to_dict(r))) for r in getattr(world, attr).values()])
-        db.executemany(
-            _INSERT_INTERVIEW,
-            [self._interview_row(world, i) for i in world.interviews.values()])
+            db.executemany("INSERT INTO records VALUES (?, ?, ?, ?)",
+                           ((world.key, kind, r.id, orjson.dumps(r)) for r in getattr(world, attr).values()))
+        db.executemany(_INSERT_INTERVIEW, (self._interview_row(world, i) for i in world.interviews.values()))
 
     @staticmethod
     def _interview_row(world: World, i: Interview) -> tuple:
@@ -182,7 +203,7 @@ class Store:
                 i.organizer_id, micros(i.created_at), micros(i.modified_at),
                 micros(max(i.modified_at, app.modified_at)), _us(i.start_at), _us(i.end_at),
                 _us(i.remote_created_at), _us(i.remote_updated_at), int(i.deleted), int(i.shell), i.version,
-                orjson.dumps(to_dict(i)))
+                orjson.dumps(i))
 
     # ---- reads ----
 
