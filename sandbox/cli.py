@@ -12,7 +12,8 @@ from sandbox.settings import Settings
 
 def _settings(ns: argparse.Namespace) -> Settings:
     return Settings.from_env(host=ns.host, port=ns.port, workers=ns.workers, seed=ns.seed, fixtures=ns.fixtures,
-                             data_dir=ns.data_dir, now=getattr(ns, "now", None), vendors=ns.vendors)
+                             data_dir=ns.data_dir, now=getattr(ns, "now", None), vendors=ns.vendors,
+                             rate_limit=getattr(ns, "rate_limit", None))
 
 
 def serve(settings: Settings) -> int:
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--vendors", help="comma-separated vendors to serve (SANDBOX_VENDORS, default all)")
         if name == "serve":
             p.add_argument("--now", help="freeze the sandbox clock at this ISO 8601 instant (SANDBOX_NOW)")
+            p.add_argument("--rate-limit", type=int,
+                           help="every vendor's rate limit per its window, instead of its default (SANDBOX_RATE_LIMIT)")
         else:
             p.add_argument("--json", action="store_true", help="print JSON")
     ns = parser.parse_args(argv)

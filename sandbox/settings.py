@@ -24,6 +24,7 @@ class Settings:
     data_dir: Path = Path(".sandbox-data")
     now: datetime | None = None  # freezes the sandbox clock; unset, it follows the real one
     vendors: tuple[str, ...] = VENDORS  # one vendor alone is also served at the root
+    rate_limit: int | None = None  # every vendor's limit per window, instead of its default
 
     @classmethod
     def from_env(cls, environ=os.environ, **overrides) -> "Settings":
@@ -38,7 +39,7 @@ class Settings:
     def with_values(self, **values) -> "Settings":
         """A copy with the given values, converted from strings where they came as strings."""
         convert = {
-            "port": int, "workers": int, "threads": int, "seed": str,
+            "port": int, "workers": int, "threads": int, "seed": str, "rate_limit": int,
             "fixtures": Path, "data_dir": Path,
             "now": lambda v: v if isinstance(v, datetime) else utc(v),
             "vendors": lambda v: tuple(x.strip() for x in v.split(",") if x.strip()) if isinstance(v, str) else tuple(v),

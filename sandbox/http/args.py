@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from types import MappingProxyType
 
 import orjson
 from flask import request
@@ -87,9 +88,32 @@ class Whole(fields.Integer):
         return number
 
 
-def parse(schema: Schema, args, lists: tuple[str, ...] = ()) -> dict:
-    """Validate a query MultiDict. Names in `lists` may repeat and are joined with commas; any other
-    name that repeats counts by its last value, as Django reads it."""
+_parsed: dict[tuple, MappingProxyType] = {}
+
+
+def parse(schema: Schema, args, lists: tuple[str, ...] = ()) -> MappingProxyType:
+    """Validate the request's query string with `schema`. Names in `lists` may repeat and are
+    joined with commas; any other name that repeats counts by its last value, as Django reads it.
+
+    Clients send the same few query strings over and over, so each valid one is parsed once per
+    process and its (read-only) result kept."""
+    return once(schema, lambda: _load(schema, args, lists))
+
+
+def once(schema, load) -> MappingProxyType:
+    """`load()`'s result for this schema and query string, computed once per process."""
+    key = (id(schema), request.query_string)
+    hit = _parsed.get(key)
+    if hit is not None:
+        return hit
+    result = MappingProxyType(load())
+    if len(_parsed) >= 4096:
+        _parsed.clear()
+    _parsed[key] = result
+    return result
+
+
+def _load(schema: Schema, args, lists: tuple[str, ...]) -> dict:
     data = {}
     for key in args.keys():
         values = args.getlist(key)

@@ -63,11 +63,30 @@ def sandbox():
     return current_app.extensions["sandbox"]
 
 
-def rendered(vendor: str, world, row, variant: tuple, render: Callable) -> bytes:
-    """A stored interview's bytes in one vendor variant: rendered once per version, then kept
-    (DESIGN principle 5). `render(interview)` returns the vendor's dict."""
-    key = (vendor, world.key, world.version, row.id, row.version, variant)
-    return sandbox().cache.get(key, lambda: orjson.dumps(render(row.interview())))
+def rendered(vendor: str, world, rows, variant: tuple, render: Callable) -> bytes:
+    """Stored interviews in one vendor variant, comma-joined: each rendered once per version and
+    then kept (DESIGN principle 5). `render(interview)` returns the vendor's dict. Rows read
+    without their data are completed from the store when a copy is missing."""
+    sb = sandbox()
+    get, store = sb.cache.get, sb.store
+    head = (vendor, world.key, world.version)
+
+    def miss(row) -> bytes:
+        full = row if row.data is not None else store.interview(world.key, row.id)
+        return orjson.dumps(render(full.interview()))
+
+    return b",".join(get((*head, row.id, row.version, variant), lambda row=row: miss(row)) for row in rows)
+
+
+def page(world_key: str, build: Callable) -> bytes:
+    """A list answer for this path and query string, built once while the world stands still.
+
+    The key is the request itself plus the world's versions: any interview written in the world
+    moves `changes`, so a kept page is never stale. `build(world)` gets the world it was keyed on."""
+    sb = sandbox()
+    world, changes = sb.store.snapshot(world_key)
+    key = ("page", request.path, request.query_string, world_key, world.version, changes)
+    return sb.pages.get(key, lambda: build(world))
 
 
 def json_response(body: bytes | dict | list, status: int = 200, headers: dict | None = None) -> Response:
@@ -120,8 +139,9 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
         account = g.account = vendor.authenticate(request)
         if vendor.rate_limit is not None:
             c = account.credential
-            g.quota = sb.limits.hit(f"{vendor.name}:{sorted(c.values.items())}",
-                                    c.rate_limit or vendor.rate_limit.limit, vendor.rate_limit.seconds, time.time())
+            limit = c.rate_limit or sb.settings.rate_limit or vendor.rate_limit.limit
+            g.quota = sb.limits.hit(f"{vendor.name}:{sorted(c.values.items())}", limit, vendor.rate_limit.seconds,
+                                    time.time())
             if g.quota.exceeded:
                 raise errors.RateLimited("Rate limit exceeded", headers=vendor.rate_limit.refused_headers(g.quota))
         status = sb.limits.take_fault(vendor.name, account.world)

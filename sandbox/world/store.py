@@ -9,6 +9,7 @@ process keeps them in memory and reloads them when the world's version moves.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sqlite3
@@ -16,7 +17,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import orjson
 
@@ -26,12 +27,13 @@ KINDS = {"user": User, "job": Job, "stage": Stage, "candidate": Candidate, "appl
 _MAPS = {"user": "users", "job": "jobs", "stage": "stages", "candidate": "candidates",
          "application": "applications"}
 
-SCHEMA_VERSION = 3  # part of the fingerprint: a store of another layout is rebuilt
+SCHEMA_VERSION = 5  # part of the fingerprint: a store of another layout is rebuilt
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS worlds (
     key TEXT PRIMARY KEY, company TEXT NOT NULL, platform TEXT NOT NULL, seed TEXT NOT NULL,
-    version INTEGER NOT NULL);
+    version INTEGER NOT NULL,  -- moves when a record other than an interview changes
+    changes INTEGER NOT NULL DEFAULT 0);  -- moves with every interview written
 CREATE TABLE IF NOT EXISTS records (
     world TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (world, kind, id));
@@ -45,6 +47,8 @@ CREATE TABLE IF NOT EXISTS interviews (
     deleted INTEGER NOT NULL, shell INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (world, id));
 CREATE UNIQUE INDEX IF NOT EXISTS interviews_by_created ON interviews (world, created_us);
+-- a default page (live records in created order) is read from this index alone
+CREATE INDEX IF NOT EXISTS interviews_live ON interviews (world, deleted, shell, created_us, id, version);
 CREATE INDEX IF NOT EXISTS interviews_by_application ON interviews (world, application_id);
 CREATE INDEX IF NOT EXISTS interviews_by_remote_id ON interviews (world, remote_id);
 """
@@ -96,17 +100,59 @@ class InterviewQuery:
     include_shell: bool = False
 
 
-@dataclass(frozen=True)
-class Row:
-    """One stored interview, before decoding: enough to find a rendered copy in a cache."""
+class Row(NamedTuple):
+    """One stored interview, before decoding: enough to find a rendered copy in a cache. (A named
+    tuple: a page makes a hundred of them per request.)"""
 
     id: str
     version: int
     created_us: int
-    data: bytes
+    data: bytes | None  # None when read without it (a page whose records are rendered already)
 
     def interview(self) -> Interview:
+        if self.data is None:
+            raise ValueError("this row was read without its data")
         return from_dict(Interview, orjson.loads(self.data))
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(world: str, query: InterviewQuery, after: bool, before: bool, data: bool) -> tuple[str, tuple]:
+    """The SQL and parameters of a list query, built once per distinct query."""
+    where, args = ["world = ?"], [world]
+
+    def any_of(column: str, values: tuple[str, ...] | None) -> None:
+        if values is not None:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0")
+            args.extend(values)
+
+    any_of("id", query.ids)
+    any_of("remote_id", query.remote_ids)
+    any_of("application_id", query.application_ids)
+    any_of("job_id", query.job_ids)
+    any_of("stage_id", query.stage_ids)
+    any_of("organizer_id", query.organizer_ids)
+    any_of("candidate_id", query.candidate_ids)
+    for name, op, value in query.ranges:
+        where.append(f"{RANGE_COLUMNS[name]} {RANGE_OPERATORS[op]} ?")
+        args.append(micros(value))
+    for column, op, value in (("created_us", ">", query.created_after), ("created_us", "<", query.created_before),
+                              ("modified_us", ">", query.modified_after), ("modified_us", "<", query.modified_before),
+                              ("updated_us", ">", query.updated_after)):
+        if value is not None:
+            where.append(f"{column} {op} ?")
+            args.append(micros(value))
+    if not query.include_deleted:
+        where.append("deleted = 0")
+    if not query.include_shell:
+        where.append("shell = 0")
+    if after:
+        where.append("created_us > ?")
+    if before:
+        where.append("created_us < ?")
+    columns = "id, version, created_us, data" if data else "id, version, created_us, NULL"
+    order = "DESC" if before else "ASC"
+    return (f"SELECT {columns} FROM interviews WHERE {' AND '.join(where)} ORDER BY created_us {order} LIMIT ?",
+            tuple(args))
 
 
 class Store:
@@ -187,7 +233,7 @@ class Store:
         return generated
 
     def _insert_world(self, db: sqlite3.Connection, world: World, version: int) -> None:
-        db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, ?)",
+        db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, ?, 0)",
                    (world.key, world.company, world.platform, world.seed, version))
         # Rows are made as SQLite takes them: a list of a whole world's rows costs more in memory
         # traffic than the encoding itself.
@@ -209,68 +255,40 @@ class Store:
 
     def world(self, key: str) -> World | None:
         """The world's records other than interviews, as of now."""
-        row = self._db().execute("SELECT version, company, platform, seed FROM worlds WHERE key = ?", (key,)).fetchone()
+        return self.snapshot(key)[0]
+
+    def snapshot(self, key: str) -> tuple[World | None, int]:
+        """The world, and how many interview writes it has seen: together they say whether a page
+        rendered before is still the page."""
+        row = self._db().execute("SELECT version, company, platform, seed, changes FROM worlds WHERE key = ?",
+                                 (key,)).fetchone()
         if row is None:
-            return None
-        version = row[0]
+            return None, 0
+        version, changes = row[0], row[4]
         cached = self._worlds.get(key)
         if cached and cached[0] == version:
-            return cached[1]
+            return cached[1], changes
         world = World(key=key, company=row[1], platform=row[2], seed=row[3], version=version)
         for kind, rid, data in self._db().execute("SELECT kind, id, data FROM records WHERE world = ?", (key,)):
             getattr(world, _MAPS[kind])[rid] = from_dict(KINDS[kind], orjson.loads(data))
         with self._lock:
             self._worlds[key] = (version, world)
-        return world
+        return world, changes
 
-    def interview(self, world: str, interview_id: str) -> Row | None:
-        row = self._db().execute(
-            "SELECT id, version, created_us, data FROM interviews WHERE world = ? AND id = ?",
-            (world, interview_id)).fetchone()
+    def interview(self, world: str, interview_id: str, data: bool = True) -> Row | None:
+        columns = "id, version, created_us, data" if data else "id, version, created_us, NULL"
+        row = self._db().execute(f"SELECT {columns} FROM interviews WHERE world = ? AND id = ?",
+                                 (world, interview_id)).fetchone()
         return Row(*row) if row else None
 
     def interviews(self, world: str, query: InterviewQuery, *, after_us: int | None = None,
-                   before_us: int | None = None, limit: int = 100) -> list[Row]:
+                   before_us: int | None = None, limit: int = 100, data: bool = True) -> list[Row]:
         """A page in `created_at` order: after `after_us` ascending, or before `before_us`
-        descending (the caller reverses it). Keyset paging: the cost does not grow with depth."""
-        where, args = ["world = ?"], [world]
-
-        def any_of(column: str, values: tuple[str, ...] | None) -> None:
-            if values is not None:
-                where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0")
-                args.extend(values)
-
-        any_of("id", query.ids)
-        any_of("remote_id", query.remote_ids)
-        any_of("application_id", query.application_ids)
-        any_of("job_id", query.job_ids)
-        any_of("stage_id", query.stage_ids)
-        any_of("organizer_id", query.organizer_ids)
-        any_of("candidate_id", query.candidate_ids)
-        for name, op, value in query.ranges:
-            where.append(f"{RANGE_COLUMNS[name]} {RANGE_OPERATORS[op]} ?")
-            args.append(micros(value))
-        for column, op, value in (("created_us", ">", query.created_after), ("created_us", "<", query.created_before),
-                                  ("modified_us", ">", query.modified_after), ("modified_us", "<", query.modified_before),
-                                  ("updated_us", ">", query.updated_after)):
-            if value is not None:
-                where.append(f"{column} {op} ?")
-                args.append(micros(value))
-        if not query.include_deleted:
-            where.append("deleted = 0")
-        if not query.include_shell:
-            where.append("shell = 0")
-        order = "ASC"
-        if after_us is not None:
-            where.append("created_us > ?")
-            args.append(after_us)
-        if before_us is not None:
-            where.append("created_us < ?")
-            args.append(before_us)
-            order = "DESC"
-        sql = (f"SELECT id, version, created_us, data FROM interviews WHERE {' AND '.join(where)} "
-               f"ORDER BY created_us {order} LIMIT ?")
-        return [Row(*r) for r in self._db().execute(sql, (*args, limit))]
+        descending (the caller reverses it). Keyset paging: the cost does not grow with depth.
+        Without `data`, only what finds a rendered copy is read (from the index alone)."""
+        sql, args = _compile(world, query, after_us is not None, before_us is not None, data)
+        position = (after_us,) if after_us is not None else (before_us,) if before_us is not None else ()
+        return list(map(Row._make, self._db().execute(sql, (*args, *position, limit))))
 
     def count_interviews(self, world: str, query: InterviewQuery = InterviewQuery()) -> int:
         return len(self.interviews(world, query, limit=-1))
@@ -287,8 +305,8 @@ class Store:
             newest = db.execute("SELECT MAX(created_us) FROM interviews WHERE world = ?", (world_key,)).fetchone()[0]
             created = from_micros(max(micros(now), (newest or 0) + 1))
             stored = replace(make(created), created_at=created, modified_at=created, version=1)
-            db.execute(_INSERT_INTERVIEW,
-                       self._interview_row(world, stored))
+            db.execute(_INSERT_INTERVIEW, self._interview_row(world, stored))
+            db.execute("UPDATE worlds SET changes = changes + 1 WHERE key = ?", (world_key,))
             return stored
 
         return self._write(work)
@@ -308,6 +326,7 @@ class Store:
             stored = replace(change(current, modified), id=current.id, created_at=current.created_at,
                              modified_at=modified, version=current.version + 1)
             db.execute(_INSERT_INTERVIEW.replace("INSERT", "REPLACE"), self._interview_row(world, stored))
+            db.execute("UPDATE worlds SET changes = changes + 1 WHERE key = ?", (world_key,))
             return stored
 
         return self._write(work)

@@ -16,7 +16,7 @@ from flask import Blueprint, g, request
 
 from sandbox.http import errors
 from sandbox.http.pagination import keyset_page
-from sandbox.http.vendor import json_response, rendered, sandbox
+from sandbox.http.vendor import json_response, page, rendered, sandbox
 from sandbox.vendors.bindbee import render
 from sandbox.world.model import utc
 from sandbox.world.platforms import platform
@@ -120,10 +120,10 @@ class Query:
             raise errors.Unprocessable(self.problems)
 
 
-def _rendered(world, row, variant):
+def _rendered(world, rows, variant):
     expand, raw, custom = variant
     plat = platform(world.platform)
-    return rendered("bindbee", world, row, variant,
+    return rendered("bindbee", world, rows, variant,
                     lambda i: render.interview(world, plat, i, expand=expand, raw=raw, custom=custom))
 
 
@@ -139,13 +139,16 @@ def list_interviews():
     position = None
     if cursor:
         position = _position(sb, account.world, cursor)
-    page = keyset_page(lambda **kw: sb.store.interviews(account.world, query, **kw), size, position)
-    world = sb.store.world(account.world)
-    items = b",".join(_rendered(world, row, variant) for row in page.rows)
-    nxt = None
-    if page.next is not None:  # Bindbee's cursor: base64 of the last item's id
-        nxt = base64.b64encode(render.bid(page.rows[-1].id).encode()).decode()
-    return json_response(b'{"cursor":%s,"page_size":%d,"items":[%s]}' % (orjson.dumps(nxt), len(page.rows), items))
+
+    def build(world) -> bytes:
+        rows = keyset_page(lambda **kw: sb.store.interviews(account.world, query, data=False, **kw), size, position)
+        items = _rendered(world, rows.rows, variant)
+        nxt = None
+        if rows.next is not None:  # Bindbee's cursor: base64 of the last item's id
+            nxt = base64.b64encode(render.bid(rows.rows[-1].id).encode()).decode()
+        return b'{"cursor":%s,"page_size":%d,"items":[%s]}' % (orjson.dumps(nxt), len(rows.rows), items)
+
+    return json_response(page(account.world, build))
 
 
 def _position(sb, world_key: str, cursor: str) -> int:
@@ -176,7 +179,7 @@ def get_interview(interview_id: str):
     row = sb.store.interview(account.world, wid) if wid else None
     if row is None or _hidden(row):
         raise errors.NotFound("Scheduled interview not found")
-    return json_response(_rendered(sb.store.world(account.world), row, variant))
+    return json_response(_rendered(sb.store.world(account.world), [row], variant))
 
 
 def _hidden(row) -> bool:

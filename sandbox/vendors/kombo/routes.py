@@ -13,7 +13,7 @@ from flask import Blueprint, g, request
 from sandbox.http import errors
 from sandbox.http.args import json_object, load, parse
 from sandbox.http.pagination import keyset_page
-from sandbox.http.vendor import json_response, rendered, sandbox
+from sandbox.http.vendor import json_response, page, rendered, sandbox
 from sandbox.vendors.kombo import render
 from sandbox.vendors.kombo.schemas import InterviewUpdate, InterviewWrite, ListArgs
 from sandbox.world.model import Location
@@ -62,13 +62,16 @@ def list_interviews():
     query = InterviewQuery(ids=_world_ids(args.get("ids")), remote_ids=args.get("remote_ids"),
                            job_ids=_world_ids(args.get("job_ids")), updated_after=args.get("updated_after"),
                            include_deleted=args["include_deleted"])
-    world = sb.store.world(account.world)
-    plat = platform(world.platform)
-    page = keyset_page(lambda **kw: sb.store.interviews(account.world, query, **kw), args["page_size"], position)
-    results = b",".join(rendered("kombo", world, row, (), lambda i: render.interview(world, plat, i))
-                        for row in page.rows)
-    nxt = orjson.dumps(encode_cursor(page.next, account.world) if page.next is not None else None)
-    return json_response(b'{"status":"success","data":{"next":%s,"results":[%s]}}' % (nxt, results))
+
+    def build(world) -> bytes:
+        plat = platform(world.platform)
+        rows = keyset_page(lambda **kw: sb.store.interviews(account.world, query, data=False, **kw),
+                           args["page_size"], position)
+        results = rendered("kombo", world, rows.rows, (), lambda i: render.interview(world, plat, i))
+        nxt = orjson.dumps(encode_cursor(rows.next, account.world) if rows.next is not None else None)
+        return b'{"status":"success","data":{"next":%s,"results":[%s]}}' % (nxt, results)
+
+    return json_response(page(account.world, build))
 
 
 @bp.get("/check-api-key")

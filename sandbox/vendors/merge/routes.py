@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sandbox.http import errors
 from sandbox.http.args import json_object, parse
 from sandbox.http.pagination import InvalidCursor, drf_decode, drf_encode, keyset_page
-from sandbox.http.vendor import json_response, rendered, sandbox
+from sandbox.http.vendor import json_response, page, rendered, sandbox
 from sandbox.vendors.merge import render
 from sandbox.vendors.merge.errors import WriteRejected, problem
 from sandbox.vendors.merge.schemas import (WRITABLE, CreateArgs, InterviewWrite, ListArgs, RetrieveArgs,
@@ -33,10 +33,10 @@ def _variant(args: dict) -> tuple:
     return tuple(sorted(args["expand"])), args["include_remote_data"], origins
 
 
-def _rendered(world, row, variant) -> bytes:
+def _rendered(world, rows, variant) -> bytes:
     expand, remote_data, origins = variant
     plat = platform(world.platform)
-    return rendered("merge", world, row, variant, lambda i: render.interview(
+    return rendered("merge", world, rows, variant, lambda i: render.interview(
         world, plat, i, expand=frozenset(expand), remote_data=remote_data, origins=origins))
 
 
@@ -57,14 +57,16 @@ def list_interviews():
         modified_after=args.get("modified_after"), modified_before=args.get("modified_before"),
         include_deleted=args["include_deleted_data"], include_shell=args["include_shell_data"])
     sb, account = sandbox(), g.account
-    world = sb.store.world(account.world)
-    page = keyset_page(lambda **kw: sb.store.interviews(account.world, query, **kw), args["page_size"],
-                       position, reverse)
-    variant = _variant(args)
-    results = b",".join(_rendered(world, row, variant) for row in page.rows)
-    nxt = orjson.dumps(drf_encode(page.next) if page.next is not None else None)
-    prev = orjson.dumps(drf_encode(page.previous, reverse=True) if page.previous is not None else None)
-    return json_response(b'{"next":%s,"previous":%s,"results":[%s]}' % (nxt, prev, results))
+
+    def build(world) -> bytes:
+        rows = keyset_page(lambda **kw: sb.store.interviews(account.world, query, data=False, **kw),
+                           args["page_size"], position, reverse)
+        results = _rendered(world, rows.rows, _variant(args))
+        nxt = orjson.dumps(drf_encode(rows.next) if rows.next is not None else None)
+        prev = orjson.dumps(drf_encode(rows.previous, reverse=True) if rows.previous is not None else None)
+        return b'{"next":%s,"previous":%s,"results":[%s]}' % (nxt, prev, results)
+
+    return json_response(page(account.world, build))
 
 
 @bp.get("/ats/v1/interviews/meta/post")
@@ -89,10 +91,10 @@ def retrieve_interview(interview_id: str):
     except ValueError:
         raise errors.NotFound("Not found.") from None
     sb, account = sandbox(), g.account
-    row = sb.store.interview(account.world, key)
+    row = sb.store.interview(account.world, key, data=False)
     if row is None:
         raise errors.NotFound("Not found.")
-    return json_response(_rendered(sb.store.world(account.world), row, _variant(args)))
+    return json_response(_rendered(sb.store.world(account.world), [row], _variant(args)))
 
 
 @bp.post("/ats/v1/interviews")

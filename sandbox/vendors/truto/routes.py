@@ -12,8 +12,9 @@ from flask import Blueprint, g, request
 from marshmallow import ValidationError
 
 from sandbox.http import errors
+from sandbox.http.args import once
 from sandbox.http.pagination import keyset_page
-from sandbox.http.vendor import json_response, rendered, sandbox
+from sandbox.http.vendor import json_response, page, rendered, sandbox
 from sandbox.vendors.truto import render
 from sandbox.vendors.truto.schemas import GetArgs, ListArgs, bracketed
 from sandbox.world.platforms import platform
@@ -26,11 +27,14 @@ RANGES = {"created_at": "remote_created_at", "updated_at": "remote_updated_at", 
           "start_at": "start_at", "end_at": "end_at"}
 
 
-def _parse(schema) -> dict:
-    try:
-        return schema.load(bracketed(request.args))
-    except ValidationError as exc:
-        raise errors.BadRequest("Invalid query parameters.", fields=exc.normalized_messages()) from None
+def _parse(schema):
+    def load() -> dict:
+        try:
+            return schema.load(bracketed(request.args))
+        except ValidationError as exc:
+            raise errors.BadRequest("Invalid query parameters.", fields=exc.normalized_messages()) from None
+
+    return once(schema, load)
 
 
 def _scope(world_key: str) -> str:
@@ -83,31 +87,33 @@ def _debug(world, plat, args, raws, **listing) -> dict:
 def list_interviews():
     args = _parse(_list_args)
     sb, account = sandbox(), g.account
-    world = sb.store.world(account.world)
-    plat = platform(world.platform)
     position, reverse = decode_cursor(args["next_cursor"], account.world) if "next_cursor" in args else (None, False)
+    return json_response(page(account.world, lambda world: _list(sb, account, world, args, position, reverse)))
+
+
+def _list(sb, account, world, args, position, reverse) -> bytes:
+    plat = platform(world.platform)
     query = InterviewQuery(
         application_ids=_by_remote(world.applications, args.get("application_id")),
         candidate_ids=_by_remote(world.candidates, args.get("candidate_id")),
         stage_ids=_by_remote(world.stages, args.get("job_interview_stage_id")),
         ranges=tuple((RANGES[name], op, when) for name in RANGES for op, when in args.get(name, ())))
-    fetch = lambda **kw: sb.store.interviews(account.world, query, **kw)  # noqa: E731
+    fmt = args["truto_response_format"]
+    plain = fmt in ("unified", "normalized") and not args["truto_exclude_fields"] and "truto_key_by" not in args
+    fetch = lambda **kw: sb.store.interviews(account.world, query, data=not plain, **kw)  # noqa: E731
     if args["truto_ignore_limit"]:
         rows, nxt, prev = fetch(limit=-1), None, None
     else:
-        page = keyset_page(fetch, args["limit"], position, reverse)
-        rows, nxt, prev = page.rows, page.next, page.previous
-    fmt = args["truto_response_format"]
+        got = keyset_page(fetch, args["limit"], position, reverse)
+        rows, nxt, prev = got.rows, got.next, got.previous
     cursors = {"next_cursor": encode_cursor(nxt, account.world) if nxt is not None else None,
                "prev_cursor": encode_cursor(prev, account.world, reverse=True) if prev is not None else None,
                "result_count": len(rows)}
-    plain = fmt in ("unified", "normalized") and not args["truto_exclude_fields"] and "truto_key_by" not in args
     if plain:  # the common case: assembled from rendered bytes
         variant = (fmt, not args["truto_ignore_remote_data"])
-        items = b",".join(rendered("truto", world, row, variant, lambda i: render.interview(
-            world, plat, i, normalized=fmt == "normalized", remote_data=variant[1])) for row in rows)
-        head = orjson.dumps(cursors)
-        return json_response(b'{"result":[%s],%s' % (items, head[1:]))
+        items = rendered("truto", world, rows, variant, lambda i: render.interview(
+            world, plat, i, normalized=fmt == "normalized", remote_data=variant[1]))
+        return b'{"result":[%s],%s' % (items, orjson.dumps(cursors)[1:])
     interviews = [row.interview() for row in rows]
     if fmt == "raw":
         objects = [plat.raw_interview(world, i) for i in interviews]
@@ -125,7 +131,7 @@ def list_interviews():
         body["debug"] = _debug(world, plat, args, [plat.raw_interview(world, i) for i in interviews],
                                nextCursor=cursors["next_cursor"], isLooping=False, isEmptyResult=not objects,
                                resultCount=len(objects))
-    return json_response(body)
+    return orjson.dumps(body)
 
 
 @bp.get("/unified/ats/interviews/<interview_id>")

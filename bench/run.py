@@ -1,0 +1,344 @@
+"""`make bench`: the sandbox as users run it, driven by wrk over loopback, against a ceiling.
+
+For each vendor a full list page (100 items) and a get by id, and for Merge and Kombo a create;
+each row gives requests/s and p50/p99 latency, and its ratio to the ceiling: a bare Flask app under
+the same gunicorn settings answering a precomputed body of the same size, measured in the same run.
+Then cold start, memory, and a world of 100,000 interviews. Writes bench/results.md.
+
+    python bench/run.py [--duration S] [--connections N] [--scale N] [--rows a,b] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from sandbox.vendors.bindbee.render import bid  # noqa: E402
+from sandbox.vendors.kombo.render import kid  # noqa: E402
+
+MERGE = {"Authorization": "Bearer merge-sandbox-key", "X-Account-Token": "acme-greenhouse-account-token"}
+KOMBO = {"Authorization": "Bearer kombo-sandbox-key", "X-Integration-Id": "greenhouse:8HqxVbUrvEoH4nFYeA9nm2Ut"}
+TRUTO = {"Authorization": "Bearer truto-sandbox-token"}
+TRUTO_ACCOUNT = "62f44730-dd91-461e-bd6a-aedd9e0ad79d"
+BINDBEE = {"Authorization": "Bearer bindbee-sandbox-key", "x-connector-token": "acme-greenhouse-connector"}
+PINNED = "0b4f6a435d0e4c1e9a573c0e8d1b2a01"  # the interview pinned in fixtures/sandbox.toml
+UNLIMITED = 1_000_000_000  # the benchmark measures the rate limiter's cost, not its refusals
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A server started as users start it, in its own process group, stopped at the end."""
+
+    def __init__(self, command: list[str], env: dict, log: Path):
+        self.port = int(env["SANDBOX_PORT"]) if "SANDBOX_PORT" in env else None
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT, stdout=log.open("wb"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-g", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def memory(self) -> dict:
+        """RSS and PSS (shared pages split between the processes that share them), in MiB."""
+        rss = pss = 0
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+            except OSError:
+                pass
+        return {"rss_mib": round(rss / 1024, 1), "pss_mib": round(pss / 1024, 1), "processes": len(self.pids())}
+
+
+def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def wait_for(port: int, path: str, headers: dict | None = None, timeout: float = 60) -> float:
+    """Seconds until `path` first answers 200."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            if request(port, "GET", path, headers)[0] == 200:
+                return time.perf_counter()
+        except OSError:
+            pass
+        time.sleep(0.005)
+    raise RuntimeError(f"{path} never answered 200")
+
+
+def serve(data_dir: Path, log: Path, fixtures: Path | None = None) -> Process:
+    env = {"SANDBOX_PORT": str(free_port()), "SANDBOX_DATA_DIR": str(data_dir), "SANDBOX_RATE_LIMIT": str(UNLIMITED)}
+    if fixtures is not None:
+        env["SANDBOX_FIXTURES"] = str(fixtures)
+    return Process([str(BIN / "ats-sandbox"), "serve"], env, log)
+
+
+def wrk(port: int, path: str, *, duration: float, connections: int, method: str = "GET",
+        headers: dict | None = None, body: str = "") -> dict:
+    env = {**os.environ, "BENCH_METHOD": method, "BENCH_BODY": body,
+           "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in (headers or {}).items())}
+    if body:
+        env["BENCH_HEADERS"] += "\nContent-Type: application/json"
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
+                          "-s", str(ROOT / "bench" / "report.lua"), f"http://127.0.0.1:{port}{path}"],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def rows(sandbox_port: int) -> list[dict]:
+    """What to measure. Writes go to the application of the interview pinned in the fixtures."""
+    pinned = json.loads(request(sandbox_port, "GET", f"/merge/api/ats/v1/interviews/{PINNED}?expand=organizer",
+                                MERGE)[1])
+    organizer = pinned["organizer"]
+    merge_body = {"model": {"application": pinned["application"], "job_interview_stage": pinned["job_interview_stage"],
+                            "interviewers": [organizer["id"]], "start_at": "2026-12-01T17:00:00Z",
+                            "end_at": "2026-12-01T18:00:00Z"},
+                  "remote_user_id": organizer["remote_id"]}
+    kombo_app = kid(pinned["application"].replace("-", ""))
+    kombo_user = kid(organizer["id"].replace("-", ""))
+    kombo_body = {"title": "Benchmark interview", "start_time": "2026-12-01T17:00:00Z",
+                  "end_time": "2026-12-01T18:00:00Z", "interviewer_user_ids": [kombo_user],
+                  "organizer_user_id": kombo_user, "location": {"type": "VIRTUAL", "address": "https://zoom.us/j/1"}}
+    truto = f"integrated_account_id={TRUTO_ACCOUNT}"
+    return [
+        {"name": "merge list (100)", "path": "/merge/api/ats/v1/interviews?page_size=100", "headers": MERGE, "target": 0.6},
+        {"name": "merge get", "path": f"/merge/api/ats/v1/interviews/{PINNED}", "headers": MERGE, "target": 0.7},
+        {"name": "merge create", "path": "/merge/api/ats/v1/interviews", "headers": MERGE, "method": "POST",
+         "body": json.dumps(merge_body)},
+        {"name": "kombo list (100)", "path": "/kombo/v1/ats/interviews?page_size=100&include_deleted=false"
+                                             "&ignore_unsupported_filters=false", "headers": KOMBO, "target": 0.6},
+        {"name": "kombo get (ids=)", "path": f"/kombo/v1/ats/interviews?ids={kid(PINNED)}", "headers": KOMBO,
+         "target": 0.7},
+        {"name": "kombo create", "path": f"/kombo/v1/ats/applications/{kombo_app}/interviews", "headers": KOMBO,
+         "method": "POST", "body": json.dumps(kombo_body)},
+        {"name": "truto list (100)", "path": f"/truto/unified/ats/interviews?{truto}&limit=100", "headers": TRUTO,
+         "target": 0.6},
+        {"name": "truto get", "path": f"/truto/unified/ats/interviews/90000001?{truto}", "headers": TRUTO, "target": 0.7},
+        {"name": "bindbee list (100)", "path": "/bindbee/api/ats/v1/scheduled-interviews?page_size=100",
+         "headers": BINDBEE, "target": 0.6},
+        {"name": "bindbee get", "path": f"/bindbee/api/ats/v1/scheduled-interviews/{bid(PINNED)}", "headers": BINDBEE,
+         "target": 0.7},
+    ]
+
+
+def cold_start(work: Path) -> dict:
+    """Process start to the first 200 on each vendor, fresh data directory, default fixtures."""
+    server = serve(work / "cold", work / "cold.log")
+    try:
+        times = {}
+        for name, path, headers in (
+                ("merge", "/merge/api/ats/v1/interviews", MERGE), ("kombo", "/kombo/v1/ats/interviews", KOMBO),
+                ("truto", f"/truto/unified/ats/interviews?integrated_account_id={TRUTO_ACCOUNT}", TRUTO),
+                ("bindbee", "/bindbee/api/ats/v1/scheduled-interviews", BINDBEE)):
+            times[name] = wait_for(server.port, path, headers) - server.started
+        return {"seconds": times, "memory": server.memory()}
+    finally:
+        server.stop()
+
+
+def scale(work: Path, size: int, duration: float) -> dict:
+    """A world of `size` interviews: time to ready, and the first and the last page's latency."""
+    fixtures = work / "scale-fixtures"
+    fixtures.mkdir(exist_ok=True)
+    text = (ROOT / "bench" / "fixtures-100k" / "sandbox.toml").read_text()
+    (fixtures / "sandbox.toml").write_text(text.replace("interviews = 100000", f"interviews = {size}"))
+    server = serve(work / "scale", work / "scale.log", fixtures)
+    headers = {"Authorization": "Bearer merge-sandbox-key", "X-Account-Token": "big-greenhouse-account-token"}
+    try:
+        ready = wait_for(server.port, "/_sandbox/health", timeout=120) - server.started
+        base = "/merge/api/ats/v1/interviews?page_size=100"
+        # The last page's cursor: the position just before the newest 100 interviews.
+        end = base64.b64encode(b"r=1&p=9999-01-01+00%3A00%3A00%2B00%3A00").decode()
+        newest = json.loads(request(server.port, "GET", f"{base}&cursor={quote(end)}", headers)[1])
+        before = json.loads(request(server.port, "GET", f"/merge/api/ats/v1/interviews?page_size=1&cursor="
+                                                        f"{quote(newest['previous'])}", headers)[1])
+        stamp = before["results"][0]["created_at"].replace("T", " ").replace("Z", "+00:00")
+        last = base64.b64encode(urlencode({"p": stamp}).encode()).decode()
+        last_page = json.loads(request(server.port, "GET", f"{base}&cursor={quote(last)}", headers)[1])
+        assert last_page["next"] is None and len(last_page["results"]) == 100, "not the last page"
+        first = wrk(server.port, base, duration=duration, connections=1, headers=headers)
+        final = wrk(server.port, f"{base}&cursor={quote(last)}", duration=duration, connections=1, headers=headers)
+        return {"size": size, "ready_s": ready, "first_p50_ms": first["p50_us"] / 1000,
+                "last_p50_ms": final["p50_us"] / 1000, "first_rps": first["rps"], "last_rps": final["rps"],
+                "memory": server.memory()}
+    finally:
+        server.stop()
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.machine())
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("Copyright")[0]
+    return (f"{os.cpu_count()} × {model}, {int(memory) // 1024 // 1024} GiB, Linux {platform.release()}, "
+            f"Python {platform.python_version()}, {wrk_version.strip()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per row; the median counts")
+    parser.add_argument("--scale", type=int, default=100_000, help="interviews in the scale world")
+    parser.add_argument("--rows", help="comma-separated row names to run (default: all)")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("bench: wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+
+    work = Path(tempfile.mkdtemp(prefix="ats-bench-"))
+    results: dict = {"when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+                     "duration": args.duration, "connections": args.connections, "rounds": args.rounds}
+    print(f"machine: {results['machine']}", flush=True)
+    results["cold"] = cold_start(work)
+    print(f"cold start: {results['cold']}", flush=True)
+
+    sandbox = serve(work / "data", work / "sandbox.log")
+    ceiling_port = free_port()
+    ceiling = Process([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{ceiling_port}", "--workers", "2",
+                       "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30", "--preload",
+                       "--no-control-socket", "--chdir", str(ROOT / "bench"), "ceiling:app"],
+                      {"SANDBOX_PORT": str(ceiling_port)}, work / "ceiling.log")
+    try:
+        wait_for(sandbox.port, "/_sandbox/health")
+        wait_for(ceiling_port, "/_sandbox/health")
+        results["memory_start"] = sandbox.memory()
+        chosen = rows(sandbox.port)
+        if args.rows:
+            wanted = set(args.rows.split(","))
+            chosen = [r for r in chosen if r["name"].split(" (")[0] in wanted or r["name"] in wanted]
+        table = []
+        for row in chosen:
+            method, body = row.get("method", "GET"), row.get("body", "")
+            headers = {**row["headers"], "Content-Type": "application/json"} if body else row["headers"]
+            status, payload = request(sandbox.port, method, row["path"], headers, body.encode() or None)
+            if status >= 300:
+                raise RuntimeError(f"{row['name']}: {status} {payload[:300]!r}")
+            size = len(payload)
+            run = lambda port, path, seconds=args.duration, **kw: wrk(  # noqa: E731
+                port, path, duration=seconds, connections=args.connections, **kw)
+            if method == "GET":  # warm both: every worker and thread has its caches and connections
+                run(sandbox.port, row["path"], seconds=1, headers=row["headers"])
+                run(ceiling_port, f"/bytes/{size}", seconds=1)
+            # Rounds alternate between the two, and each side counts by its median round: the
+            # machine is shared, and a slow second lands on both rather than on one.
+            ours, tops = [], []
+            for _ in range(args.rounds):
+                ours.append(run(sandbox.port, row["path"], method=method, headers=row["headers"], body=body))
+                tops.append(run(ceiling_port, f"/bytes/{size}"))
+            measured = sorted(ours, key=lambda r: r["rps"])[len(ours) // 2]
+            top = sorted(tops, key=lambda r: r["rps"])[len(tops) // 2]
+            measured["non2xx"] = sum(r["non2xx"] for r in ours)
+            measured["socket_errors"] = sum(r["socket_errors"] for r in ours)
+            line = {"name": row["name"], "bytes": size, "rps": measured["rps"], "p50_ms": measured["p50_us"] / 1000,
+                    "p99_ms": measured["p99_us"] / 1000, "ceiling_rps": top["rps"],
+                    "ratio": measured["rps"] / top["rps"], "target": row.get("target"),
+                    "errors": measured["non2xx"] + measured["socket_errors"]}
+            table.append(line)
+            print(f"{line['name']:<20} {line['rps']:8.0f} rps  p50 {line['p50_ms']:6.2f} ms  p99 {line['p99_ms']:6.2f} ms"
+                  f"  ceiling {line['ceiling_rps']:8.0f}  ratio {line['ratio']:.2f}  errors {line['errors']}", flush=True)
+        results["rows"] = table
+        results["memory_after_rows"] = sandbox.memory()
+        for row in chosen:  # the same load again: memory must not keep growing with requests served
+            if row.get("method", "GET") == "GET":
+                wrk(sandbox.port, row["path"], duration=args.duration, connections=args.connections,
+                    headers=row["headers"])
+        results["memory_after_again"] = sandbox.memory()
+    finally:
+        sandbox.stop()
+        ceiling.stop()
+    print(f"memory: start {results['memory_start']}, after {results['memory_after_rows']}, "
+          f"again {results['memory_after_again']}", flush=True)
+    results["scale"] = scale(work, args.scale, max(1.0, args.duration / 2))
+    print(f"scale: {results['scale']}", flush=True)
+    Path(args.out).write_text(report(results))
+    print(f"wrote {args.out}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def report(r: dict) -> str:
+    cold = r["cold"]["seconds"]
+    lines = [
+        "# Benchmark results", "",
+        f"Run {r['when']} with `make bench` on: {r['machine']}.", "",
+        f"Each row: wrk, 1 thread, {r['connections']} connections, {r['rounds']} rounds of {r['duration']:g} s "
+        "alternating with the ceiling (the median round of each counts), over loopback, against "
+        "`ats-sandbox serve` with its defaults (gunicorn, 2 workers × 4 threads, default fixtures; rate limits "
+        "raised so that they count but never refuse). The ceiling is a bare Flask app under the same gunicorn "
+        "settings answering a precomputed body of the same size, measured in the same run right after the row.", "",
+        "| request | body bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | target | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in r["rows"]:
+        target = f"≥ {row['target']:.0%}" if row["target"] else "–"
+        lines.append(f"| {row['name']} | {row['bytes']} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
+                     f"| {row['ceiling_rps']:.0f} | {row['ratio']:.0%} | {target} | {row['errors']} |")
+    s = r["scale"]
+    m0, m1, m2 = r["memory_start"], r["memory_after_rows"], r["memory_after_again"]
+    lines += [
+        "", "## Start-up, memory, scale", "",
+        "| measure | value | target |", "|---|---:|---:|",
+        *(f"| cold start to first 200, {v} | {t:.2f} s | < 1.5 s |" for v, t in cold.items()),
+        f"| memory after start (PSS, all processes) | {m0['pss_mib']} MiB (RSS {m0['rss_mib']} MiB, "
+        f"{m0['processes']} processes) | |",
+        f"| memory after the rows above | {m1['pss_mib']} MiB | |",
+        f"| memory after the same load again | {m2['pss_mib']} MiB | grows less than linearly |",
+        f"| {s['size']:,}-interview world: time to ready | {s['ready_s']:.2f} s | < 10 s |",
+        f"| … first page p50 | {s['first_p50_ms']:.2f} ms | |",
+        f"| … last page p50 | {s['last_p50_ms']:.2f} ms ({s['last_p50_ms'] / s['first_p50_ms']:.2f}× the first) "
+        f"| ≤ 1.5× |",
+        f"| … memory after ready (PSS) | {s['memory']['pss_mib']} MiB | |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
