@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test bench wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/ats-sandbox serve
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test wrk
 	$(BIN)/python -m pytest
 
+bench: $(VENV)/.installed-test wrk
+	$(BIN)/python bench/run.py
+
+# The benchmark drives the server with wrk (Debian's package); the suite runs it once, small.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+
 clean:
-	rm -rf $(VENV) .sandbox-data .pytest_cache
+	rm -rf $(VENV) .venv-truto .sandbox-data .pytest_cache

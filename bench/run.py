@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per row; the median counts")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds of load before a row is measured")
     parser.add_argument("--scale", type=int, default=100_000, help="interviews in the scale world")
     parser.add_argument("--rows", help="comma-separated row names to run (default: all)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
@@ -263,9 +264,9 @@ def main(argv: list[str] | None = None) -> int:
             size = len(payload)
             run = lambda port, path, seconds=args.duration, **kw: wrk(  # noqa: E731
                 port, path, duration=seconds, connections=args.connections, **kw)
-            if method == "GET":  # warm both: every worker and thread has its caches and connections
-                run(sandbox.port, row["path"], seconds=1, headers=row["headers"])
-                run(ceiling_port, f"/bytes/{size}", seconds=1)
+            if method == "GET" and args.warmup:  # warm both: every worker and thread has its caches
+                run(sandbox.port, row["path"], seconds=args.warmup, headers=row["headers"])
+                run(ceiling_port, f"/bytes/{size}", seconds=args.warmup)
             # Rounds alternate between the two, and each side counts by its median round: the
             # machine is shared, and a slow second lands on both rather than on one.
             ours, tops = [], []
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         results["rows"] = table
         results["memory_after_rows"] = sandbox.memory()
         for row in chosen:  # the same load again: memory must not keep growing with requests served
-            if row.get("method", "GET") == "GET":
+            if row.get("method", "GET") == "GET" and args.rounds > 1:
                 wrk(sandbox.port, row["path"], duration=args.duration, connections=args.connections,
                     headers=row["headers"])
         results["memory_after_again"] = sandbox.memory()

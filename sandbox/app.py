@@ -32,7 +32,7 @@ class Sandbox:
     accounts: Accounts
     clock: Clock
     cache: RenderCache
-    pages: RenderCache  # whole list answers; few, as they are large
+    answers: RenderCache  # whole answers to reads; few, as a page is large
     journal: pipeline.Journal
     limits: Limits
 
@@ -42,7 +42,7 @@ class Sandbox:
         generated = self.store.install(
             f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds), force=force)
         self.cache.clear()
-        self.pages.clear()
+        self.answers.clear()
         self.limits.clear()
         for spec in f.worlds:  # loaded once here, so that forked workers start with them
             self.store.world(spec.key)
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     vendors = {name: v for name, v in registry().items() if name in settings.vendors}
     sb = Sandbox(settings=settings, fixtures=fixtures, store=Store(settings.data_dir / "sandbox.sqlite3"),
                  accounts=Accounts(fixtures, vendors), clock=Clock(settings.now), cache=RenderCache(),
-                 pages=RenderCache(maxsize=256),
+                 answers=RenderCache(maxsize=512),
                  journal=pipeline.Journal(), limits=Limits(settings.data_dir / "limits.sqlite3"))
     sb.install()
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 SLOTS = 4096  # distinct credentials per window; a slot is (key hash, window, count)
 _SLOT = struct.Struct("<QQQ")
+_FAULTS = SLOTS * _SLOT.size  # then one counter: faults added, so that a request without any asks nothing
+SIZE = _FAULTS + 8
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, vendor TEXT NOT NULL, world TEXT,
@@ -59,9 +61,9 @@ class Limits:
     def _counters(self) -> tuple[int, mmap.mmap]:
         if self._pid != os.getpid():  # a forked worker maps the file for itself
             fd = os.open(self._counters_path, os.O_RDWR | os.O_CREAT, 0o600)
-            if os.fstat(fd).st_size < SLOTS * _SLOT.size:
-                os.ftruncate(fd, SLOTS * _SLOT.size)
-            self._fd, self._map, self._pid = fd, mmap.mmap(fd, SLOTS * _SLOT.size), os.getpid()
+            if os.fstat(fd).st_size < SIZE:
+                os.ftruncate(fd, SIZE)
+            self._fd, self._map, self._pid = fd, mmap.mmap(fd, SIZE), os.getpid()
         return self._fd, self._map
 
     def hit(self, key: str, limit: int, seconds: int, now: float) -> Quota:
@@ -104,9 +106,16 @@ class Limits:
     def add_fault(self, vendor: str, status: int, count: int, world: str | None = None) -> None:
         self._db().execute("INSERT INTO faults (vendor, world, status, remaining) VALUES (?, ?, ?, ?)",
                            (vendor, world, status, count))
+        with self._lock:
+            fd, counters = self._counters()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            struct.pack_into("<Q", counters, _FAULTS, struct.unpack_from("<Q", counters, _FAULTS)[0] + 1)
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     def take_fault(self, vendor: str, world: str | None) -> int | None:
         """The status of a fault due for this request, used up as it is taken; None if there is none."""
+        if not struct.unpack_from("<Q", self._counters()[1], _FAULTS)[0]:
+            return None  # no fault was ever added (or all were cleared): nothing to ask the database
         db = self._db()
         if db.execute("SELECT 1 FROM faults WHERE remaining > 0 LIMIT 1").fetchone() is None:
             return None  # the common case reads, and so never waits for the write lock

@@ -78,15 +78,16 @@ def rendered(vendor: str, world, rows, variant: tuple, render: Callable) -> byte
     return b",".join(get((*head, row.id, row.version, variant), lambda row=row: miss(row)) for row in rows)
 
 
-def page(world_key: str, build: Callable) -> bytes:
-    """A list answer for this path and query string, built once while the world stands still.
+def kept(world_key: str, build: Callable) -> bytes:
+    """A read's answer for this path and query string, built once while the world stands still.
 
     The key is the request itself plus the world's versions: any interview written in the world
-    moves `changes`, so a kept page is never stale. `build(world)` gets the world it was keyed on."""
+    moves `changes`, so a kept answer is never stale. `build(world)` gets the world it was keyed
+    on. Only successful bodies are kept; an error raised by `build` is not."""
     sb = sandbox()
     world, changes = sb.store.snapshot(world_key)
-    key = ("page", request.path, request.query_string, world_key, world.version, changes)
-    return sb.pages.get(key, lambda: build(world))
+    key = (request.path, request.query_string, world_key, world.version, changes)
+    return sb.answers.get(key, lambda: build(world))
 
 
 def json_response(body: bytes | dict | list, status: int = 200, headers: dict | None = None) -> Response:

@@ -16,7 +16,7 @@ from flask import Blueprint, g, request
 
 from sandbox.http import errors
 from sandbox.http.pagination import keyset_page
-from sandbox.http.vendor import json_response, page, rendered, sandbox
+from sandbox.http.vendor import json_response, kept, rendered, sandbox
 from sandbox.vendors.bindbee import render
 from sandbox.world.model import utc
 from sandbox.world.platforms import platform
@@ -148,7 +148,7 @@ def list_interviews():
             nxt = base64.b64encode(render.bid(rows.rows[-1].id).encode()).decode()
         return b'{"cursor":%s,"page_size":%d,"items":[%s]}' % (orjson.dumps(nxt), len(rows.rows), items)
 
-    return json_response(page(account.world, build))
+    return json_response(kept(account.world, build))
 
 
 def _position(sb, world_key: str, cursor: str) -> int:
@@ -176,10 +176,14 @@ def get_interview(interview_id: str):
                                "input": interview_id})
     q.done()
     sb, account = sandbox(), g.account
-    row = sb.store.interview(account.world, wid) if wid else None
-    if row is None or _hidden(row):
-        raise errors.NotFound("Scheduled interview not found")
-    return json_response(_rendered(sb.store.world(account.world), [row], variant))
+
+    def build(world) -> bytes:
+        row = sb.store.interview(account.world, wid) if wid else None
+        if row is None or _hidden(row):
+            raise errors.NotFound("Scheduled interview not found")
+        return _rendered(world, [row], variant)
+
+    return json_response(kept(account.world, build))
 
 
 def _hidden(row) -> bool:

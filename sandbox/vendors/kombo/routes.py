@@ -13,7 +13,7 @@ from flask import Blueprint, g, request
 from sandbox.http import errors
 from sandbox.http.args import json_object, load, parse
 from sandbox.http.pagination import keyset_page
-from sandbox.http.vendor import json_response, page, rendered, sandbox
+from sandbox.http.vendor import json_response, kept, rendered, sandbox
 from sandbox.vendors.kombo import render
 from sandbox.vendors.kombo.schemas import InterviewUpdate, InterviewWrite, ListArgs
 from sandbox.world.model import Location
@@ -71,7 +71,7 @@ def list_interviews():
         nxt = orjson.dumps(encode_cursor(rows.next, account.world) if rows.next is not None else None)
         return b'{"status":"success","data":{"next":%s,"results":[%s]}}' % (nxt, results)
 
-    return json_response(page(account.world, build))
+    return json_response(kept(account.world, build))
 
 
 @bp.get("/check-api-key")

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sandbox.http import errors
 from sandbox.http.args import json_object, parse
 from sandbox.http.pagination import InvalidCursor, drf_decode, drf_encode, keyset_page
-from sandbox.http.vendor import json_response, page, rendered, sandbox
+from sandbox.http.vendor import json_response, kept, rendered, sandbox
 from sandbox.vendors.merge import render
 from sandbox.vendors.merge.errors import WriteRejected, problem
 from sandbox.vendors.merge.schemas import (WRITABLE, CreateArgs, InterviewWrite, ListArgs, RetrieveArgs,
@@ -66,7 +66,7 @@ def list_interviews():
         prev = orjson.dumps(drf_encode(rows.previous, reverse=True) if rows.previous is not None else None)
         return b'{"next":%s,"previous":%s,"results":[%s]}' % (nxt, prev, results)
 
-    return json_response(page(account.world, build))
+    return json_response(kept(account.world, build))
 
 
 @bp.get("/ats/v1/interviews/meta/post")
@@ -91,10 +91,14 @@ def retrieve_interview(interview_id: str):
     except ValueError:
         raise errors.NotFound("Not found.") from None
     sb, account = sandbox(), g.account
-    row = sb.store.interview(account.world, key, data=False)
-    if row is None:
-        raise errors.NotFound("Not found.")
-    return json_response(_rendered(sb.store.world(account.world), [row], _variant(args)))
+
+    def build(world) -> bytes:
+        row = sb.store.interview(account.world, key, data=False)
+        if row is None:
+            raise errors.NotFound("Not found.")
+        return _rendered(world, [row], _variant(args))
+
+    return json_response(kept(account.world, build))
 
 
 @bp.post("/ats/v1/interviews")

@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from sandbox.http import errors
 from sandbox.http.args import once
 from sandbox.http.pagination import keyset_page
-from sandbox.http.vendor import json_response, page, rendered, sandbox
+from sandbox.http.vendor import json_response, kept, rendered, sandbox
 from sandbox.vendors.truto import render
 from sandbox.vendors.truto.schemas import GetArgs, ListArgs, bracketed
 from sandbox.world.platforms import platform
@@ -88,7 +88,7 @@ def list_interviews():
     args = _parse(_list_args)
     sb, account = sandbox(), g.account
     position, reverse = decode_cursor(args["next_cursor"], account.world) if "next_cursor" in args else (None, False)
-    return json_response(page(account.world, lambda world: _list(sb, account, world, args, position, reverse)))
+    return json_response(kept(account.world, lambda world: _list(sb, account, world, args, position, reverse)))
 
 
 def _list(sb, account, world, args, position, reverse) -> bytes:
@@ -138,17 +138,20 @@ def _list(sb, account, world, args, position, reverse) -> bytes:
 def get_interview(interview_id: str):
     args = _parse(_get_args)
     sb, account = sandbox(), g.account
-    world = sb.store.world(account.world)
-    plat = platform(world.platform)
-    rows = sb.store.interviews(account.world, InterviewQuery(remote_ids=(interview_id,)), limit=1)
-    if not rows:
-        raise errors.NotFound(f"Interview {interview_id} not found.")
-    i = rows[0].interview()
-    fmt = args["truto_response_format"]
-    if fmt == "raw":
-        return json_response(plat.raw_interview(world, i))
-    [obj] = _shape(args, [render.interview(world, plat, i, normalized=fmt == "normalized",
-                                           remote_data=not args["truto_ignore_remote_data"])])
-    if fmt == "debug":
-        return json_response({"result": obj, "debug": _debug(world, plat, args, plat.raw_interview(world, i))})
-    return json_response(obj)
+
+    def build(world) -> bytes:
+        plat = platform(world.platform)
+        rows = sb.store.interviews(account.world, InterviewQuery(remote_ids=(interview_id,)), limit=1)
+        if not rows:
+            raise errors.NotFound(f"Interview {interview_id} not found.")
+        i = rows[0].interview()
+        fmt = args["truto_response_format"]
+        if fmt == "raw":
+            return orjson.dumps(plat.raw_interview(world, i))
+        [obj] = _shape(args, [render.interview(world, plat, i, normalized=fmt == "normalized",
+                                               remote_data=not args["truto_ignore_remote_data"])])
+        if fmt == "debug":
+            return orjson.dumps({"result": obj, "debug": _debug(world, plat, args, plat.raw_interview(world, i))})
+        return orjson.dumps(obj)
+
+    return json_response(kept(account.world, build))
