@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 from sandbox.fixtures import Credential, Fixtures
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who is asking: a vendor credential, and the world it points at."""
+
+    credential: Credential
+    world: str | None  # None for calls that need only an API key
+    platform: str | None
+
+    @functools.cached_property
+    def key(self) -> str:
+        """This credential's name in the rate-limit counters."""
+        c = self.credential
+        return f"{c.vendor}:{sorted(c.values.items())}"
 
 
 class Accounts:
@@ -12,6 +30,7 @@ class Accounts:
         self.worlds = {w.key: w for w in fixtures.worlds}
         self._index: dict[tuple, Credential] = {}
         self._keys: dict[tuple[str, str], set[str]] = {}
+        self._accounts: dict[tuple, Account] = {}
         for c in fixtures.credentials:
             self._index[(c.vendor, *sorted(c.values.items()))] = c
             for field, value in c.values.items():
@@ -19,6 +38,16 @@ class Accounts:
 
     def find(self, vendor: str, **values: str) -> Credential | None:
         return self._index.get((vendor, *sorted(values.items())))
+
+    def account(self, credential: Credential, key_only: bool = False) -> Account:
+        """The one Account of a credential (made once: authentication runs on every request)."""
+        cached = self._accounts.get((id(credential), key_only))
+        if cached is None:
+            world = None if key_only else credential.world
+            cached = Account(credential, world, self.worlds[world].platform if world else None)
+            cached.key  # noqa: B018 - computed now, not on a request
+            self._accounts[(id(credential), key_only)] = cached
+        return cached
 
     def known(self, vendor: str, field: str, value: str) -> bool:
         """Whether any credential of `vendor` has this value for `field` (an API key, say)."""

@@ -19,20 +19,12 @@ import orjson
 from flask import Blueprint, Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from sandbox.accounts import Account
 from sandbox.fixtures import Credential
 from sandbox.http import errors
 from sandbox.http.limits import Quota
 
 log = logging.getLogger("sandbox")
-
-
-@dataclass(frozen=True)
-class Account:
-    """Who is asking: a vendor credential, and the world it points at."""
-
-    credential: Credential
-    world: str | None  # None for calls that need only an API key
-    platform: str | None
 
 
 @dataclass(frozen=True)
@@ -129,22 +121,25 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
             return vendors[0]
         return None
 
+    sb = app.extensions["sandbox"]
+    worker = [("X-Sandbox-Worker", "")]  # which worker answered; set per process, as workers fork
+
+    # The hooks read `request` and `g` once each: every access through Flask's proxies costs a
+    # lookup, and these run on every request.
     @app.before_request
     def start():
-        g.started = time.perf_counter()
-        vendor = vendor_of(request)
-        g.vendor = vendor
-        if vendor is None or request.url_rule is None:
+        req, ctx = request._get_current_object(), g._get_current_object()
+        ctx.started = time.perf_counter()
+        vendor = ctx.vendor = vendor_of(req)
+        if vendor is None or req.url_rule is None:
             return
-        sb = sandbox()
-        account = g.account = vendor.authenticate(request)
+        account = ctx.account = vendor.authenticate(req)
         if vendor.rate_limit is not None:
             c = account.credential
             limit = c.rate_limit or sb.settings.rate_limit or vendor.rate_limit.limit
-            g.quota = sb.limits.hit(f"{vendor.name}:{sorted(c.values.items())}", limit, vendor.rate_limit.seconds,
-                                    time.time())
-            if g.quota.exceeded:
-                raise errors.RateLimited("Rate limit exceeded", headers=vendor.rate_limit.refused_headers(g.quota))
+            quota = ctx.quota = sb.limits.hit(account.key, limit, vendor.rate_limit.seconds, time.time())
+            if quota.exceeded:
+                raise errors.RateLimited("Rate limit exceeded", headers=vendor.rate_limit.refused_headers(quota))
         status = sb.limits.take_fault(vendor.name, account.world)
         if status is not None:
             cls = errors.BY_STATUS.get(status, errors.InternalError)
@@ -153,18 +148,20 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
 
     @app.after_request
     def record(response: Response) -> Response:
-        vendor = getattr(g, "vendor", None)
-        account = getattr(g, "account", None)
-        started = getattr(g, "started", None)
-        sandbox().journal.record({
+        req, ctx = request._get_current_object(), g._get_current_object()
+        vendor, account = getattr(ctx, "vendor", None), getattr(ctx, "account", None)
+        started = getattr(ctx, "started", None)
+        sb.journal.record({
             "at": time.time(), "vendor": vendor.name if vendor else None, "world": account.world if account else None,
-            "method": request.method, "path": request.full_path.rstrip("?"), "status": response.status_code,
+            "method": req.method, "path": req.full_path.rstrip("?"), "status": response.status_code,
             "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
         })
-        quota = getattr(g, "quota", None)
+        quota = getattr(ctx, "quota", None)
         if quota is not None:
-            response.headers.update(vendor.rate_limit.headers(quota))
-        response.headers["X-Sandbox-Worker"] = str(os.getpid())  # which worker answered
+            response.headers.extend(vendor.rate_limit.headers(quota).items())
+        if worker[0][1] != str(os.getpid()):
+            worker[0] = ("X-Sandbox-Worker", str(os.getpid()))
+        response.headers.extend(worker)
         return response
 
     @app.errorhandler(Exception)

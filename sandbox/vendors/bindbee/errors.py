@@ -9,7 +9,8 @@ from http import HTTPStatus
 from flask import Request
 
 from sandbox.http import errors
-from sandbox.http.vendor import Account, sandbox
+from sandbox.accounts import Account
+from sandbox.http.vendor import sandbox
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -43,4 +44,4 @@ def authenticate(req: Request) -> Account:
     if credential.category != "ats":
         raise errors.Forbidden(f"This connector token belongs to a {credential.category} connector and cannot "
                                "access ATS endpoints.")
-    return Account(credential, credential.world, accounts.worlds[credential.world].platform)
+    return accounts.account(credential)

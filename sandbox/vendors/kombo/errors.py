@@ -12,7 +12,8 @@ import hashlib
 from flask import Request, request
 
 from sandbox.http import errors
-from sandbox.http.vendor import Account, sandbox
+from sandbox.accounts import Account
+from sandbox.http.vendor import sandbox
 
 INPUT_INVALID = "PLATFORM.INPUT_INVALID"
 AUTHENTICATION_INVALID = "PLATFORM.AUTHENTICATION_INVALID"
@@ -48,7 +49,7 @@ def authenticate(req: Request) -> Account:
     key = key.strip()
     if req.url_rule is not None and req.url_rule.endpoint.endswith("check_api_key"):
         credential = next(c for c in accounts.fixtures.credentials if c.vendor == "kombo" and c.values["api_key"] == key)
-        return Account(credential, None, None)
+        return accounts.account(credential, key_only=True)
     integration = req.headers.get("X-Integration-Id")
     if not integration:
         raise errors.NotFound("The X-Integration-Id header is missing. Pass the ID of the integration you want to "
@@ -57,4 +58,4 @@ def authenticate(req: Request) -> Account:
     if credential is None:
         raise errors.NotFound(f"No integration with the ID \"{integration}\" was found for this API key.",
                               code=INTEGRATION_NOT_FOUND)
-    return Account(credential, credential.world, accounts.worlds[credential.world].platform)
+    return accounts.account(credential)

@@ -6,6 +6,7 @@ A Kombo id is 24 base58 characters (like `26vafvWSRmbhNcxJYqjCzuJg`). Here it en
 
 from __future__ import annotations
 
+import functools
 import zlib
 
 from sandbox.world.model import Interview, Location, World
@@ -27,6 +28,7 @@ def kid(record_id: str | None) -> str | None:
     return "".join(reversed(out)).rjust(24, "1")
 
 
+@functools.lru_cache(maxsize=65536)
 def world_id(kombo_id: str) -> str | None:
     """The world id a Kombo id stands for, or None if it is not one of ours."""
     if len(kombo_id) != 24 or any(c not in _INDEX for c in kombo_id):

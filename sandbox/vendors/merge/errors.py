@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import Request
 
 from sandbox.http import errors
-from sandbox.http.vendor import Account, sandbox
+from sandbox.accounts import Account
+from sandbox.http.vendor import sandbox
 
 
 class WriteRejected(errors.BadRequest):
@@ -53,4 +54,4 @@ def authenticate(request: Request) -> Account:
     credential = accounts.find("merge", api_key=key, account_token=token)
     if credential is None:
         raise errors.Unauthorized("Invalid account token.")
-    return Account(credential, credential.world, accounts.worlds[credential.world].platform)
+    return accounts.account(credential)

@@ -11,7 +11,8 @@ from http import HTTPStatus
 from flask import Request
 
 from sandbox.http import errors
-from sandbox.http.vendor import Account, sandbox
+from sandbox.accounts import Account
+from sandbox.http.vendor import sandbox
 
 MISSING_ACCOUNT = "missing_required_query_parameters"
 
@@ -41,4 +42,4 @@ def authenticate(req: Request) -> Account:
     credential = accounts.find("truto", api_token=token, integrated_account_id=account_id)
     if credential is None:
         raise errors.NotFound(f"Integrated account {account_id} not found.")
-    return Account(credential, credential.world, accounts.worlds[credential.world].platform)
+    return accounts.account(credential)
