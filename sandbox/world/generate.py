@@ -89,6 +89,7 @@ class _Builder:
         self.platform = platform(spec.platform)
         seed = f"{sandbox_seed}/{spec.key}/{spec.seed}"
         self.rng = random.Random(seed)
+        self._random = self.rng.random
         self.world = World(key=spec.key, company=spec.company, platform=spec.platform, seed=seed)
         self.domain = "".join(c for c in spec.company.lower().replace(" ", "-") if c.isalnum() or c == "-") + ".example"
         self.pools = pools()
@@ -101,10 +102,10 @@ class _Builder:
     def int_between(self, lo: int, hi: int) -> int:
         """A whole number in [lo, hi]: random.randint's job at a third of its cost, which counts at
         100,000 interviews."""
-        return lo + int(self.rng.random() * (hi - lo + 1))
+        return lo + int(self._random() * (hi - lo + 1))
 
     def pick(self, seq):
-        return seq[int(self.rng.random() * len(seq))]
+        return seq[int(self._random() * len(seq))]
 
     def new_id(self) -> str:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
@@ -130,10 +131,11 @@ class _Builder:
         return when
 
     def days(self, lo: float, hi: float) -> timedelta:
-        return timedelta(seconds=self.int_between(int(lo * 86400), int(hi * 86400)))
+        lo, hi = int(lo * 86400), int(hi * 86400)
+        return timedelta(seconds=lo + int(self._random() * (hi - lo + 1)))
 
     def minutes(self, lo: int, hi: int) -> timedelta:
-        return timedelta(minutes=self.int_between(lo, hi))
+        return timedelta(minutes=lo + int(self._random() * (hi - lo + 1)))
 
     def synced(self, remote: datetime) -> tuple[datetime, datetime]:
         created = min(remote + self.minutes(3, 90), self.epoch)

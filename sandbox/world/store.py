@@ -203,13 +203,17 @@ class Store:
             version = (db.execute("SELECT MAX(version) FROM worlds").fetchone()[0] or 0) + 1 if "worlds" in tables else 1
             for table in tables:
                 db.execute(f"DROP TABLE {table}")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
+            statements = [st for st in SCHEMA.split(";") if st.strip()]
+            indexes = [st for st in statements if "INDEX" in st]
+            for statement in statements:
+                if statement not in indexes:
                     db.execute(statement)
             for world in build():
                 world.version = version
                 self._insert_world(db, world, version)
                 built.append(world)
+            for statement in indexes:  # built once over the whole table: cheaper than row by row
+                db.execute(statement)
             db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
             return True
 
@@ -240,7 +244,8 @@ class Store:
         for kind, attr in _MAPS.items():
             db.executemany("INSERT INTO records VALUES (?, ?, ?, ?)",
                            ((world.key, kind, r.id, orjson.dumps(r)) for r in getattr(world, attr).values()))
-        db.executemany(_INSERT_INTERVIEW, (self._interview_row(world, i) for i in world.interviews.values()))
+        in_order = sorted(world.interviews.values(), key=lambda i: i.created_at)
+        db.executemany(_INSERT_INTERVIEW, (self._interview_row(world, i) for i in in_order))
 
     @staticmethod
     def _interview_row(world: World, i: Interview) -> tuple:
