@@ -123,6 +123,18 @@ def spec_errors(spec: str, schema: str, body) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
 
 
+def tiny_app(tmp_path, credentials: str, platform: str = "lever", interviews: int = 12):
+    """An in-process sandbox on a one-world fixtures file of its own, with these credentials."""
+    from sandbox.app import create_app
+    from sandbox.settings import Settings
+
+    (tmp_path / "fx").mkdir()
+    (tmp_path / "fx" / "sandbox.toml").write_text(
+        f'[sandbox]\nseed = 5\n[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "{platform}"\n'
+        f'interviews = {interviews}\n{credentials}')
+    return create_app(Settings(fixtures=tmp_path / "fx", data_dir=tmp_path / "data")).test_client()
+
+
 # ---- servers ---------------------------------------------------------------------------------
 
 

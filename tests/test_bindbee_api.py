@@ -10,7 +10,7 @@ import pytest
 
 from sandbox.vendors.bindbee.render import bid, world_id
 from sandbox.world.model import iso_z
-from tests.helpers import BINDBEE_KEY, CONNECTORS, bindbee_headers, spec_errors, visible, world
+from tests.helpers import BINDBEE_KEY, CONNECTORS, bindbee_headers, spec_errors, tiny_app, visible, world
 
 BASE = "/bindbee/api/ats/v1/scheduled-interviews"
 SPEC = "bindbee/bindbee-scheduled-interview-api-openapi.yml"
@@ -115,14 +115,8 @@ def test_rate_limit_headers_and_429(client):
 
 
 def test_a_connectors_limit_refuses_with_retry_after(tmp_path):
-    from sandbox.app import create_app
-    from sandbox.settings import Settings
-
-    (tmp_path / "fx").mkdir()
-    (tmp_path / "fx" / "sandbox.toml").write_text(
-        '[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "lever"\ninterviews = 5\n'
-        '[[credentials]]\nvendor = "bindbee"\nworld = "tiny"\napi_key = "k"\nconnector_token = "c"\nrate_limit = 1\n')
-    client = create_app(Settings(fixtures=tmp_path / "fx", data_dir=tmp_path / "data")).test_client()
+    client = tiny_app(tmp_path, '[[credentials]]\nvendor = "bindbee"\nworld = "tiny"\napi_key = "k"\n'
+                                'connector_token = "c"\nrate_limit = 1\n', interviews=5)
     answers = [client.get(BASE, headers={"Authorization": "Bearer k", "x-connector-token": "c"}) for _ in range(2)]
     assert [a.status_code for a in answers] == [200, 429]
     assert answers[1].json == {"detail": "Rate limit exceeded"} and answers[1].headers["X-RateLimit-Remaining"] == "0"

@@ -10,7 +10,7 @@ import pytest
 
 from sandbox.vendors.kombo.render import kid, world_id
 from sandbox.world.platforms import ms
-from tests.helpers import INTEGRATIONS, KOMBO_KEY, kombo_headers, merge_headers, spec_errors, visible, world
+from tests.helpers import KOMBO_KEY, kombo_headers, merge_headers, spec_errors, tiny_app, visible, world
 
 BASE = "/kombo/v1/ats/interviews"
 SPEC = "kombo/kombo-openapi.json"
@@ -235,14 +235,8 @@ def test_bad_input_gets_kombos_envelope(client, name, method, path, headers, bod
 
 
 def test_a_credentials_rate_limit_refuses_with_429(tmp_path):
-    from sandbox.app import create_app
-    from sandbox.settings import Settings
-
-    (tmp_path / "fx").mkdir()
-    (tmp_path / "fx" / "sandbox.toml").write_text(
-        '[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "ashby"\ninterviews = 5\n'
-        '[[credentials]]\nvendor = "kombo"\nworld = "tiny"\napi_key = "k"\nintegration_id = "ashby:x"\nrate_limit = 3\n')
-    client = create_app(Settings(fixtures=tmp_path / "fx", data_dir=tmp_path / "data")).test_client()
+    client = tiny_app(tmp_path, '[[credentials]]\nvendor = "kombo"\nworld = "tiny"\napi_key = "k"\n'
+                                'integration_id = "ashby:x"\nrate_limit = 3\n', platform="ashby", interviews=5)
     headers = {"Authorization": "Bearer k", "X-Integration-Id": "ashby:x"}
     answers = [client.get(BASE, headers=headers) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from sandbox.vendors.merge.render import ts
-from tests.helpers import merge_headers, spec_errors, visible, world
+from tests.helpers import merge_headers, spec_errors, tiny_app, visible, world
 
 BASE = "/merge/api/ats/v1/interviews"
 SPEC = "merge/ats_v3.yml"
@@ -236,14 +236,7 @@ def test_paging_while_records_are_added_misses_nothing(client):
 
 
 def test_custom_fixtures_replace_the_default_set(tmp_path):
-    from sandbox.app import create_app
-    from sandbox.settings import Settings
-
-    (tmp_path / "fx").mkdir()
-    (tmp_path / "fx" / "sandbox.toml").write_text(
-        '[sandbox]\nseed = 5\n[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "lever"\ninterviews = 12\n'
-        '[[credentials]]\nvendor = "merge"\nworld = "tiny"\napi_key = "k"\naccount_token = "t"\n')
-    client = create_app(Settings(fixtures=tmp_path / "fx", data_dir=tmp_path / "data")).test_client()
+    client = tiny_app(tmp_path, '[[credentials]]\nvendor = "merge"\nworld = "tiny"\napi_key = "k"\naccount_token = "t"\n')
     r = client.get(BASE, headers={"Authorization": "Bearer k", "X-Account-Token": "t"}, query_string={"page_size": 100})
     assert r.status_code == 200 and 8 <= len(r.json["results"]) <= 12
     assert client.get(BASE, headers=merge_headers()).status_code == 401  # the default credentials are gone

@@ -177,3 +177,20 @@ def test_every_readme_example_answers_as_the_readme_says(tmp_path):
             assert got.rstrip("\n") == expected.rstrip("\n"), command  # a shell prompt starts on a new line
     finally:
         server.stop()
+
+
+def test_rate_limits_count_across_workers(tmp_path):
+    fixtures = tmp_path / "fx"
+    fixtures.mkdir()
+    (fixtures / "sandbox.toml").write_text(
+        '[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "lever"\ninterviews = 5\n'
+        '[[credentials]]\nvendor = "bindbee"\nworld = "tiny"\napi_key = "k"\nconnector_token = "c"\nrate_limit = 6\n')
+    server = Server(tmp_path / "data", workers=2, fixtures=fixtures)
+    try:
+        answers = [requests.get(server.url + "/bindbee/api/ats/v1/scheduled-interviews", timeout=5,
+                                headers={"Authorization": "Bearer k", "x-connector-token": "c"}) for _ in range(10)]
+        assert len({a.headers["X-Sandbox-Worker"] for a in answers}) == 2  # both workers answered
+        assert [a.status_code for a in answers] == [200] * 6 + [429] * 4
+        assert [a.headers["X-RateLimit-Remaining"] for a in answers[:6]] == ["5", "4", "3", "2", "1", "0"]
+    finally:
+        server.stop()

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 
 from sandbox.world.platforms import PLATFORMS, ms
-from tests.helpers import TRUTO_ACCOUNTS, TRUTO_TOKEN, visible, world
+from tests.helpers import TRUTO_ACCOUNTS, TRUTO_TOKEN, tiny_app, visible, world
 
 BASE = "/truto/unified/ats/interviews"
 H = {"Authorization": f"Bearer {TRUTO_TOKEN}"}
@@ -145,15 +145,9 @@ def test_rate_limit_headers_and_an_injected_429(client):
 
 
 def test_a_credentials_limit_refuses_with_truto_retry_after(tmp_path):
-    from sandbox.app import create_app
-    from sandbox.settings import Settings
-
-    (tmp_path / "fx").mkdir()
-    (tmp_path / "fx" / "sandbox.toml").write_text(
-        '[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "greenhouse"\ninterviews = 5\n'
-        '[[credentials]]\nvendor = "truto"\nworld = "tiny"\napi_token = "t"\n'
-        'integrated_account_id = "11111111-2222-4333-8444-555555555555"\nrate_limit = 2\n')
-    client = create_app(Settings(fixtures=tmp_path / "fx", data_dir=tmp_path / "data")).test_client()
+    client = tiny_app(tmp_path, '[[credentials]]\nvendor = "truto"\nworld = "tiny"\napi_token = "t"\n'
+                                'integrated_account_id = "11111111-2222-4333-8444-555555555555"\nrate_limit = 2\n',
+                      platform="greenhouse", interviews=5)
     answers = [client.get(BASE, headers={"Authorization": "Bearer t"},
                           query_string={"integrated_account_id": "11111111-2222-4333-8444-555555555555"})
                for _ in range(3)]

@@ -22,7 +22,7 @@ from sandbox.world.store import InterviewQuery
 from sandbox.world.writes import new_interview
 
 bp = Blueprint("kombo", __name__)
-_list_args, _write, _update = ListArgs(), InterviewWrite(), InterviewUpdate()
+_list_args, _create, _update = ListArgs(), InterviewWrite(), InterviewUpdate()
 SUCCESS_EMPTY = {"status": "success", "data": {}}
 
 
@@ -107,14 +107,18 @@ def _application(world, application_id: str):
     return world.applications[app_id]
 
 
-@bp.post("/ats/applications/<application_id>/interviews")
-def create_interview(application_id: str):
+def _write(schema, application_id: str):
+    """What both beta writes read: the world, the application, the body, its people and place."""
     sb, account = sandbox(), g.account
     world = sb.store.world(account.world)
     app = _application(world, application_id)
-    fields = load(_write, json_object())
-    organizer, interviewers = _people(world, fields)
-    where, video = _place(fields)
+    fields = load(schema, json_object())
+    return sb, account, world, app, fields, *_people(world, fields), *_place(fields)
+
+
+@bp.post("/ats/applications/<application_id>/interviews")
+def create_interview(application_id: str):
+    sb, account, world, app, fields, organizer, interviewers, where, video = _write(_create, application_id)
     sb.store.add_interview(account.world, lambda created: new_interview(
         world, created, application_id=app.id, stage_id=app.stage_id, organizer_id=organizer,
         interviewer_ids=interviewers, start_at=fields["start_time"], end_at=fields["end_time"], status="scheduled",
@@ -124,12 +128,7 @@ def create_interview(application_id: str):
 
 @bp.patch("/ats/applications/<application_id>/interviews")
 def update_interview(application_id: str):
-    sb, account = sandbox(), g.account
-    world = sb.store.world(account.world)
-    app = _application(world, application_id)
-    fields = load(_update, json_object())
-    organizer, interviewers = _people(world, fields)
-    where, video = _place(fields)
+    sb, account, world, app, fields, organizer, interviewers, where, video = _write(_update, application_id)
     interview_id = render.world_id(fields["interview_id"])
     row = sb.store.interview(account.world, interview_id) if interview_id else None
     if row is None or row.interview().application_id != app.id:
