@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 import re
 import shlex
 import signal
@@ -184,13 +185,20 @@ def test_rate_limits_count_across_workers(tmp_path):
     fixtures.mkdir()
     (fixtures / "sandbox.toml").write_text(
         '[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "lever"\ninterviews = 5\n'
-        '[[credentials]]\nvendor = "bindbee"\nworld = "tiny"\napi_key = "k"\nconnector_token = "c"\nrate_limit = 6\n')
+        '[[credentials]]\nvendor = "bindbee"\nworld = "tiny"\napi_key = "k"\nconnector_token = "c"\nrate_limit = 30\n')
     server = Server(tmp_path / "data", workers=2, fixtures=fixtures)
+
+    def ask(_):
+        return requests.get(server.url + "/bindbee/api/ats/v1/scheduled-interviews", timeout=10,
+                            headers={"Authorization": "Bearer k", "x-connector-token": "c"})
+
     try:
-        answers = [requests.get(server.url + "/bindbee/api/ats/v1/scheduled-interviews", timeout=5,
-                                headers={"Authorization": "Bearer k", "x-connector-token": "c"}) for _ in range(10)]
-        assert len({a.headers["X-Sandbox-Worker"] for a in answers}) == 2  # both workers answered
-        assert [a.status_code for a in answers] == [200] * 6 + [429] * 4
-        assert [a.headers["X-RateLimit-Remaining"] for a in answers[:6]] == ["5", "4", "3", "2", "1", "0"]
+        with ThreadPoolExecutor(8) as pool:  # concurrent connections: both workers take some
+            answers = list(pool.map(ask, range(60)))
+        assert len({a.headers["X-Sandbox-Worker"] for a in answers}) == 2
+        served = sum(a.status_code == 200 for a in answers)
+        # One limit for the credential, not one per worker (that would serve 60). Two workers that
+        # count at the same instant may both see the other's request, so a last one can be refused.
+        assert 27 <= served <= 30 and served + sum(a.status_code == 429 for a in answers) == 60
     finally:
         server.stop()
