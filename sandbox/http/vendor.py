@@ -1,6 +1,7 @@
 """The one path every vendor request takes:
 
-    resolve credentials -> parse and validate -> query the store -> render -> journal
+    resolve credentials -> count against the rate limit -> apply faults
+        -> parse and validate -> query the store -> render (or reuse) -> journal
 
 A vendor supplies a blueprint, how it authenticates, and how its errors look; everything else
 lives here once. A vendor package holds no state: it reads and writes through `sandbox()`.
