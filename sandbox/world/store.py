@@ -221,12 +221,17 @@ class Store:
         collecting = gc.isenabled()
         gc.disable()  # a world is millions of young objects; the collector would walk them again and again
         # Generated data needs no fsync of its own: until the fingerprint is committed a crash just
-        # means generating again. Writes through the API are FULL-synced as ever.
-        self._db().execute("PRAGMA synchronous=NORMAL")
+        # means generating again. Writes through the API are FULL-synced as ever. Nor does the
+        # commit copy the whole world from the log into the database file (a second write of it):
+        # the first checkpoint after start-up does that, off the path to ready.
+        db = self._db()
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint=0")
         try:
             generated = self._write(work)
         finally:
-            self._db().execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA wal_autocheckpoint=1000")
             if collecting:
                 gc.enable()
         with self._lock:
