@@ -177,6 +177,7 @@ class Store:
         return conn
 
     def _write(self, work: Callable[[sqlite3.Connection], object]):
+        self._local.snapshots = None  # this connection's own commits do not move its data_version
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -267,9 +268,23 @@ class Store:
         """The world's records other than interviews, as of now."""
         return self.snapshot(key)[0]
 
+
     def snapshot(self, key: str) -> tuple[World | None, int]:
         """The world, and how many interview writes it has seen: together they say whether a page
-        rendered before is still the page."""
+        rendered before is still the page. Asked on every read, so the answer is kept per thread
+        until the database changes (SQLite's `data_version` moves on another connection's commit;
+        this connection's own writes drop what it kept)."""
+        db = self._db()
+        stamp = (os.getpid(), db.execute("PRAGMA data_version").fetchone()[0])
+        kept = getattr(self._local, "snapshots", None)
+        if kept is None or kept[0] != stamp:
+            kept = self._local.snapshots = (stamp, {})
+        hit = kept[1].get(key)
+        if hit is None:
+            hit = kept[1][key] = self._snapshot(key)
+        return hit
+
+    def _snapshot(self, key: str) -> tuple[World | None, int]:
         row = self._db().execute("SELECT version, company, platform, seed, changes FROM worlds WHERE key = ?",
                                  (key,)).fetchone()
         if row is None:
