@@ -11,6 +11,3 @@ class Clock:
 
     def now(self) -> datetime:
         return self.frozen or datetime.now(timezone.utc)
-
-    def set(self, when: datetime | None) -> None:
-        self.frozen = when

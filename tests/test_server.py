@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 import re
-import shlex
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
-from tests.helpers import INTEGRATIONS, KOMBO_KEY, ROOT, TOKENS, Server, merge_headers, world
+from tests.helpers import (
+    INTEGRATIONS,
+    KOMBO_KEY,
+    ROOT,
+    TOKENS,
+    Server,
+    merge_headers,
+    world,
+)
 
 BASE = "/merge/api/ats/v1/interviews"
 

@@ -315,9 +315,6 @@ class Store:
         position = (after_us,) if after_us is not None else (before_us,) if before_us is not None else ()
         return list(map(Row._make, self._db().execute(sql, (*args, *position, limit))))
 
-    def count_interviews(self, world: str, query: InterviewQuery = InterviewQuery()) -> int:
-        return len(self.interviews(world, query, limit=-1))
-
     # ---- writes ----
 
     def add_interview(self, world_key: str, make: Callable[[datetime], Interview], now: datetime) -> Interview:
