@@ -63,13 +63,10 @@ def test_default_page_is_30_and_first_previous_is_null(client):
 
 
 def test_cursor_is_drf_shaped():
-    r_next = base64.b64decode(get_first_next()).decode()
-    assert r_next.startswith("p=2026-") and "%3A" in r_next
-
-
-def get_first_next():
     from sandbox.http.pagination import drf_encode
-    return drf_encode(1_780_000_000_000_000)
+
+    r_next = base64.b64decode(drf_encode(1_780_000_000_000_000)).decode()
+    assert r_next.startswith("p=2026-") and "%3A" in r_next
 
 
 @pytest.mark.parametrize("world_key", ["acme", "globex", "initech", "umbrella"])
@@ -299,7 +296,6 @@ def test_meta_post_describes_the_write(client):
 # ---- bad input: each a 4xx in Merge's shape ----------------------------------------------------
 
 H = merge_headers()
-GLOBEX_ID = None
 NOT_DRF = base64.b64encode(b"x=1").decode()
 BAD_INPUTS = [
     ("no auth", "GET", BASE, {}, None, 401, {"detail": "Authentication credentials were not provided."}),

@@ -33,7 +33,8 @@ class Platform:
     status_words: dict[str, str] | None  # neutral status -> the platform's own word; None: no field
     records_cancellation: bool  # whether its records say an interview was cancelled
     fills: dict[str, frozenset[str]]  # vendor -> the interview fields its integration fills
-    interview_path: Callable[[World, Interview], str]
+    list_path: str  # the platform's endpoint that lists interviews, as its docs write it
+    interview_path: Callable[[World, Interview], str]  # where one interview is read from
     raw_interview: Callable[[World, Interview], dict]
 
     def status_word(self, status: str | None) -> str | None:
@@ -305,24 +306,28 @@ PLATFORMS: dict[str, Platform] = {
     "greenhouse": Platform(
         key="greenhouse", api_base="https://harvest.greenhouse.io/v1", records_cancellation=True, name="Greenhouse", id_style="int", status_words=GREENHOUSE_STATUS,
         fills={"merge": _MERGE["greenhouse"], "truto": _MERGE["greenhouse"]},
+        list_path="/scheduled_interviews",
         interview_path=lambda w, i: "/scheduled_interviews",
         raw_interview=_greenhouse,
     ),
     "lever": Platform(
         key="lever", api_base="https://api.lever.co/v1", records_cancellation=True, name="Lever", id_style="uuid", status_words=None,
         fills={"merge": _MERGE["lever"], "truto": _MERGE["lever"]},
+        list_path="/opportunities/{opportunity}/interviews",
         interview_path=lambda w, i: f"/opportunities/{w.applications[i.application_id].remote_id}/interviews",
         raw_interview=_lever,
     ),
     "ashby": Platform(
         key="ashby", api_base="https://api.ashbyhq.com", records_cancellation=True, name="Ashby", id_style="uuid", status_words=ASHBY_STATUS,
         fills={"merge": _MERGE["ashby"], "truto": _MERGE["ashby"]},
+        list_path="/interviewSchedule.list",
         interview_path=lambda w, i: "/interviewSchedule.list",
         raw_interview=_ashby,
     ),
     "workday": Platform(
         key="workday", api_base="https://wd2-impl-services1.workday.com/ccx/service/sandbox/Recruiting/v31.2", records_cancellation=False, name="Workday", id_style="wid", status_words=None,
         fills={"merge": _MERGE["workday"], "truto": _MERGE["workday"]},
+        list_path="/Get_Interviews",
         interview_path=lambda w, i: "/Get_Interviews",
         raw_interview=_workday,
     ),

@@ -76,8 +76,7 @@ def _shape(args: dict, objects: list[dict]) -> list[dict]:
 def _debug(world, plat, args, raws, **listing) -> dict:
     query = {"per_page": args.get("limit", 1)} if listing else {}
     query.update(args["remote_query"])
-    path = plat.interview_path(world, None) if plat.key != "lever" else "/opportunities/{opportunity}/interviews"
-    return {"requestUrl": f"{plat.api_base}{path}" + (f"?{urlencode(query, doseq=True)}" if query else ""),
+    return {"requestUrl": f"{plat.api_base}{plat.list_path}" + (f"?{urlencode(query, doseq=True)}" if query else ""),
             "requestOptions": {"method": "GET", "headers": {"Accept": "application/json"},
                                "query": args["remote_query"]},
             "data": raws, "responseHeaders": {"content-type": "application/json"}, **listing}
