@@ -26,7 +26,7 @@ class Account:
 class Accounts:
     def __init__(self, fixtures: Fixtures, vendors: dict):
         self.fixtures = fixtures
-        self.vendors = vendors  # name -> sandbox.http.vendor.Vendor
+        self.vendors = vendors  # name -> sandbox.http.pipeline.Vendor
         self.worlds = {w.key: w for w in fixtures.worlds}
         self._index: dict[tuple, Credential] = {}
         self._keys: dict[tuple[str, str], set[str]] = {}

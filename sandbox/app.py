@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import Flask
 
@@ -11,13 +12,13 @@ from sandbox import fixtures as fixtures_mod
 from sandbox.accounts import Accounts
 from sandbox.clock import Clock
 from sandbox.fixtures import Fixtures
-from sandbox.http import vendor as pipeline
-from sandbox.http.cache import RenderCache
+from sandbox.http import pipeline
+from sandbox.http.cache import BoundedCache
 from sandbox.http.limits import Limits
 from sandbox.settings import Settings
-from sandbox.vendors import registry
+from sandbox.vendors import credential_fields, registry
 from sandbox.world.generate import generate
-from sandbox.world.store import Store
+from sandbox.world.store import Store, open_store
 
 MAX_BODY = 1024 * 1024  # a larger body gets the vendor's 413
 
@@ -31,32 +32,38 @@ class Sandbox:
     store: Store
     accounts: Accounts
     clock: Clock
-    cache: RenderCache
-    answers: RenderCache  # whole answers to reads; few, as a page is large
+    record_cache: BoundedCache  # rendered records, per vendor variant
+    response_cache: BoundedCache  # whole answers to reads; few, as a page is large
     journal: pipeline.Journal
     limits: Limits
+    vendor_of: Callable[[str], object] = lambda path: None  # the vendor a path belongs to (set by the pipeline)
 
     def install(self, force: bool = False) -> bool:
         """Generate the worlds into the store unless it holds them already; `force` resets."""
         f = self.fixtures
         generated = self.store.install(
             f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds), force=force)
-        self.cache.clear()
-        self.answers.clear()
+        self.record_cache.clear()
+        self.response_cache.clear()
         self.limits.clear()
         for spec in f.worlds:  # loaded once here, so that forked workers start with them
-            self.store.world(spec.key)
+            self.store.snapshot(spec.key)
         return generated
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, vendors: dict | None = None) -> Flask:
+    """The sandbox as a Flask app. `vendors` (name -> Vendor) replaces the shipped ones, which
+    `settings.vendors` otherwise picks from."""
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    fixtures = fixtures_mod.load(settings.fixtures, settings.seed)
-    vendors = {name: v for name, v in registry().items() if name in settings.vendors}
-    sb = Sandbox(settings=settings, fixtures=fixtures, store=Store(settings.data_dir / "sandbox.sqlite3"),
-                 accounts=Accounts(fixtures, vendors), clock=Clock(settings.now), cache=RenderCache(),
-                 answers=RenderCache(maxsize=512),
+    if vendors is None:
+        vendors = {name: v for name, v in registry().items() if name in settings.vendors}
+    # every vendor's credentials are checked, served or not
+    fixtures = fixtures_mod.load(settings.fixtures, settings.seed, {**credential_fields(), **credential_fields(vendors)})
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sb = Sandbox(settings=settings, fixtures=fixtures, store=open_store(settings.store_url),
+                 accounts=Accounts(fixtures, vendors), clock=Clock(settings.now),
+                 record_cache=BoundedCache(maxsize=50_000), response_cache=BoundedCache(maxsize=512),
                  journal=pipeline.Journal(), limits=Limits(settings.data_dir / "limits.sqlite3"))
     sb.install()
 

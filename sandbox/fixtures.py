@@ -13,10 +13,6 @@ from sandbox.world.generate import WorldSpec
 from sandbox.world.model import utc
 from sandbox.world.platforms import PLATFORMS
 
-# What each vendor's credential must carry, besides `vendor` and `world`.
-CREDENTIAL_FIELDS = {"merge": ("api_key", "account_token"), "kombo": ("api_key", "integration_id"),
-                     "truto": ("api_token", "integrated_account_id"), "bindbee": ("api_key", "connector_token")}
-
 
 class FixtureError(ValueError):
     pass
@@ -43,7 +39,13 @@ class Fixtures:
         return f"{__version__}/{self.seed}/{self.digest}"
 
 
-def load(directory: Path, seed: str | None = None) -> Fixtures:
+def load(directory: Path, seed: str | None = None, credential_fields: dict[str, tuple] | None = None) -> Fixtures:
+    """The fixtures in `directory`; credentials are checked against what each vendor's carry
+    (`credential_fields`, by default the shipped vendors')."""
+    if credential_fields is None:
+        from sandbox.vendors import credential_fields as shipped
+
+        credential_fields = shipped()
     path = Path(directory) / "sandbox.toml"
     try:
         raw = path.read_bytes()
@@ -74,11 +76,11 @@ def load(directory: Path, seed: str | None = None) -> Fixtures:
     credentials = []
     for c in doc.get("credentials", ()):
         vendor, world = c.get("vendor"), c.get("world")
-        if vendor not in CREDENTIAL_FIELDS:
+        if vendor not in credential_fields:
             raise FixtureError(f"{path}: credential for unknown vendor {vendor!r}")
         if world not in keys:
             raise FixtureError(f"{path}: credential points at unknown world {world!r}")
-        need = CREDENTIAL_FIELDS[vendor]
+        need = credential_fields[vendor]
         if any(not c.get(k) for k in need):
             raise FixtureError(f"{path}: a {vendor} credential needs {', '.join(need)}")
         limit = c.get("rate_limit")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
+from sandbox.vendors import NAMES as VENDORS
 from sandbox.world.model import utc
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-VENDORS = ("merge", "kombo", "truto", "bindbee")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Settings:
     seed: str | None = None  # overrides the fixtures' sandbox seed
     fixtures: Path = DEFAULT_FIXTURES
     data_dir: Path = Path(".sandbox-data")
+    store: str | None = None  # a store URL; default: sqlite:///<data_dir>/sandbox.sqlite3
     now: datetime | None = None  # freezes the sandbox clock; unset, it follows the real one
     vendors: tuple[str, ...] = VENDORS  # one vendor alone is also served at the root
     rate_limit: int | None = None  # every vendor's limit per window, instead of its default
@@ -39,7 +40,7 @@ class Settings:
     def with_values(self, **values) -> "Settings":
         """A copy with the given values, converted from strings where they came as strings."""
         convert = {
-            "port": int, "workers": int, "threads": int, "seed": str, "rate_limit": int,
+            "port": int, "workers": int, "threads": int, "seed": str, "rate_limit": int, "store": str,
             "fixtures": Path, "data_dir": Path,
             "now": lambda v: v if isinstance(v, datetime) else utc(v),
             "vendors": lambda v: tuple(x.strip() for x in v.split(",") if x.strip()) if isinstance(v, str) else tuple(v),
@@ -50,3 +51,7 @@ class Settings:
         if unknown:
             raise ValueError(f"unknown vendor(s): {', '.join(sorted(unknown))}; known: {', '.join(VENDORS)}")
         return settings
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{self.data_dir / 'sandbox.sqlite3'}"

@@ -11,7 +11,7 @@ from datetime import timedelta
 import orjson
 import pytest
 
-from sandbox.vendors.merge.render import ts
+from sandbox.vendors.merge.render import FILLS, ts
 from tests.helpers import merge_headers, spec_errors, tiny_app, visible, world
 
 BASE = "/merge/api/ats/v1/interviews"
@@ -63,9 +63,9 @@ def test_default_page_is_30_and_first_previous_is_null(client):
 
 
 def test_cursor_is_drf_shaped():
-    from sandbox.http.pagination import drf_encode
+    from sandbox.http.cursors import DrfCursor
 
-    r_next = base64.b64decode(drf_encode(1_780_000_000_000_000)).decode()
+    r_next = base64.b64decode(DrfCursor.encode(1_780_000_000_000_000)).decode()
     assert r_next.startswith("p=2026-") and "%3A" in r_next
 
 
@@ -74,8 +74,7 @@ def test_every_field_is_the_worlds(client, world_key):
     w = world(world_key)
     by_id = {mid(i.id): i for i in visible(w)}
     fills = {"acme": 10, "globex": 8, "initech": 7, "umbrella": 4}[world_key]
-    from sandbox.world.platforms import PLATFORMS
-    assert len(PLATFORMS[w.platform].fills["merge"]) == fills
+    assert len(FILLS[w.platform]) == fills
     for r in collect(client, world_key, page_size=100):
         i = by_id[r["id"]]
         assert r["remote_id"] == i.remote_id and r["application"] == mid(i.application_id)
@@ -414,8 +413,8 @@ def test_create_on_a_platform_merge_cannot_write_fails(client):
 
 
 def test_errors_never_leak_html_or_tracebacks(app, client, monkeypatch):
-    from sandbox.vendors.merge import routes
-    monkeypatch.setattr(routes, "keyset_page", lambda *a, **k: 1 / 0)
+    from sandbox.http import endpoints
+    monkeypatch.setattr(endpoints, "keyset_page", lambda *a, **k: 1 / 0)
     r = get(client)
     assert r.status_code == 500 and r.json == {"detail": "Internal server error."}
     assert b"Traceback" not in r.data and orjson.loads(r.data)

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from sandbox.world.platforms import PLATFORMS, ms
+from sandbox.vendors.merge.render import FILLS
+from sandbox.world.platforms import ms
 from tests.helpers import TRUTO_ACCOUNTS, TRUTO_TOKEN, tiny_app, visible, world
 
 BASE = "/truto/unified/ats/interviews"
@@ -39,7 +40,7 @@ def collect(client, world_key="acme", **params) -> list[dict]:
 @pytest.mark.parametrize("world_key", ["acme", "globex", "initech", "umbrella"])
 def test_unified_objects_carry_what_the_platform_maps(client, world_key):
     w = world(world_key)
-    fills = PLATFORMS[w.platform].fills["truto"]
+    fills = FILLS[w.platform]
     results = collect(client, world_key, limit=60)
     assert [r["id"] for r in results] == [i.remote_id for i in visible(w)]
     for r, i in zip(results, visible(w)):

@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from sandbox.http.errors import BY_STATUS
 
 from sandbox import __version__
-from sandbox.http.vendor import json_response, sandbox
+from sandbox.http.context import json_response, sandbox
 
 bp = Blueprint("admin", __name__)
 

@@ -1,6 +1,7 @@
-"""Query-string parsing with marshmallow, shared by the vendors.
+"""Query-string parsing with marshmallow, the one way every vendor parses.
 
-`parse(schema, args, lists=...)` turns a MultiDict into validated values; bad input raises
+A vendor's query schema is a `QueryArgs`: it says how the raw query string becomes a dict
+(`decode`; Truto's bracket syntax overrides it) and validates it. `parse(schema)` raises
 `BadRequest` with `{field: [message, ...]}`, which each vendor renders in its own envelope.
 """
 
@@ -10,10 +11,11 @@ import re
 import uuid
 from datetime import datetime
 from types import MappingProxyType
+from typing import ClassVar
 
 import orjson
 from flask import request
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from sandbox.http.errors import BadRequest, UnsupportedMediaType
 from sandbox.world.model import utc
@@ -88,40 +90,44 @@ class Whole(fields.Integer):
         return number
 
 
+class QueryArgs(Schema):
+    """A query string's schema. Names in `repeated` may repeat and are joined with commas; any other
+    name that repeats counts by its last value, as Django and FastAPI read it. Unknown names are
+    ignored, as both frameworks do."""
+
+    repeated: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        unknown = EXCLUDE
+
+    def decode(self, args) -> dict:
+        data = {}
+        for key in args.keys():
+            values = args.getlist(key)
+            data[key] = ",".join(values) if key in self.repeated else values[-1]
+        return data
+
+
 _parsed: dict[tuple, MappingProxyType] = {}
 
 
-def parse(schema: Schema, args, lists: tuple[str, ...] = ()) -> MappingProxyType:
-    """Validate the request's query string with `schema`. Names in `lists` may repeat and are
-    joined with commas; any other name that repeats counts by its last value, as Django reads it.
-
-    Clients send the same few query strings over and over, so each valid one is parsed once per
-    process and its (read-only) result kept."""
-    return once(schema, lambda: _load(schema, args, lists))
-
-
-def once(schema, load) -> MappingProxyType:
-    """`load()`'s result for this schema and query string, computed once per process."""
+def parse(schema: QueryArgs) -> MappingProxyType:
+    """The request's query string, validated by `schema`. Clients send the same few query strings
+    over and over, so each valid one is parsed once per process and its (read-only) result kept."""
     key = (id(schema), request.query_string)
     hit = _parsed.get(key)
     if hit is not None:
         return hit
-    result = MappingProxyType(load())
+    try:
+        result = MappingProxyType(schema.load(schema.decode(request.args)))
+    except ValidationError as exc:
+        error = BadRequest("Invalid query parameters.", fields=exc.normalized_messages())
+        error.invalid_query = True
+        raise error from None
     if len(_parsed) >= 4096:
         _parsed.clear()
     _parsed[key] = result
     return result
-
-
-def _load(schema: Schema, args, lists: tuple[str, ...]) -> dict:
-    data = {}
-    for key in args.keys():
-        values = args.getlist(key)
-        data[key] = ",".join(values) if key in lists else values[-1]
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise BadRequest("Invalid query parameters.", fields=exc.normalized_messages()) from None
 
 
 def json_object() -> dict:

@@ -1,6 +1,8 @@
-"""A bounded cache of rendered records, one per process (DESIGN principle 5: render once).
+"""A bounded cache, one per process: the rendered records (`record_cache`, DESIGN principle 5:
+render once) and whole answers to reads (`response_cache`).
 
-Keys carry the record's version, so a write never serves a stale copy: the old key just ages out.
+Keys carry the versions of everything the value was made from, so a write never serves a stale
+copy: the old key just ages out.
 """
 
 from __future__ import annotations
@@ -10,17 +12,17 @@ from collections import OrderedDict
 from typing import Callable, Hashable
 
 
-class RenderCache:
-    def __init__(self, maxsize: int = 50_000):
+class BoundedCache:
+    def __init__(self, maxsize: int):
         self.maxsize = maxsize
         self._data: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
+    def get(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
         value = self._data.get(key)
         if value is not None:
             return value
-        value = render()
+        value = make()
         with self._lock:
             self._data[key] = value
             if len(self._data) > self.maxsize:

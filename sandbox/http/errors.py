@@ -14,6 +14,7 @@ class ApiError(Exception):
         self.headers = headers or {}
         self.code = code  # a vendor's own error code, where the status alone does not say it
         self.routing = False  # raised by routing (no such path, method) rather than by a vendor
+        self.invalid_query = False  # the query string failed its schema (`fields` says how)
 
 
 class BadRequest(ApiError):

@@ -1,10 +1,18 @@
-"""One package per vendor: translation only, never state."""
+"""One package per vendor: declarations and translation only, never state. Adding a vendor is one
+package that exports `VENDOR` (a `sandbox.http.pipeline.Vendor`) and one name here."""
 
 from __future__ import annotations
+
+import importlib
+
+NAMES = ("merge", "kombo", "truto", "bindbee")
 
 
 def registry() -> dict:
     """Every vendor the sandbox can serve, by name."""
-    from sandbox.vendors import bindbee, kombo, merge, truto
+    return {name: importlib.import_module(f"sandbox.vendors.{name}").VENDOR for name in NAMES}
 
-    return {"merge": merge.vendor(), "kombo": kombo.vendor(), "truto": truto.vendor(), "bindbee": bindbee.vendor()}
+
+def credential_fields(vendors: dict | None = None) -> dict[str, tuple[str, ...]]:
+    """What each vendor's credentials carry, for the fixtures to check."""
+    return {name: v.credential_fields for name, v in (vendors or registry()).items()}

@@ -5,9 +5,9 @@ Every vendor renders these in its own shape and id style; nothing here knows abo
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 STATUSES = ("scheduled", "awaiting_feedback", "complete", "cancelled")
 
@@ -53,6 +53,7 @@ class Job:
     remote_created_at: datetime
     created_at: datetime
     modified_at: datetime
+    status: str = "open"  # open | closed | draft | archived | pending
 
 
 @dataclass(frozen=True)
@@ -117,50 +118,87 @@ class Interview:
     modified_at: datetime  # when the unified API last saw a change
     deleted_at: datetime | None = None  # deleted in the remote system
     shell: bool = False  # a record the platform returned with only its id and times
-    version: int = 1
 
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
 
 
+RECOMMENDATIONS = ("definitely_no", "no", "yes", "strong_yes", "no_decision")
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """One interviewer's feedback on one interview."""
+
+    id: str
+    remote_id: str
+    application_id: str
+    interview_id: str
+    interviewer_id: str
+    overall_recommendation: str | None  # one of RECOMMENDATIONS
+    remote_created_at: datetime
+    submitted_at: datetime | None
+    created_at: datetime
+    modified_at: datetime
+
+
 @dataclass
 class World:
-    """One fake company on one ATS platform, with everything its ATS holds."""
+    """One fake company on one ATS platform, with everything its ATS holds. A world read from the
+    store holds the kinds every process keeps in memory (see `kinds.RESIDENT`); interviews and
+    scorecards are read page by page instead."""
 
     key: str
     company: str
     platform: str
     seed: str
-    version: int = 1  # moves when any record other than an interview changes
+    # what the store has seen of each kind since install: (generation, version of each kind)
+    versions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    stamp: tuple = ()  # all of `versions`, as one key
+    # set by the store: (kind, id) -> the record; (kind, field, value) -> the records whose field holds it
+    fetch: Callable[[str, str], object] | None = field(default=None, repr=False, compare=False)
+    find: Callable[[str, str, str], tuple] | None = field(default=None, repr=False, compare=False)
     users: dict[str, User] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     stages: dict[str, Stage] = field(default_factory=dict)
     candidates: dict[str, Candidate] = field(default_factory=dict)
     applications: dict[str, Application] = field(default_factory=dict)
     interviews: dict[str, Interview] = field(default_factory=dict)
+    scorecards: dict[str, Scorecard] = field(default_factory=dict)
+
+    def record(self, kind: str, record_id: str):
+        """Any record of this world, by kind and id."""
+        return self.fetch(kind, record_id)
+
+    def related(self, kind: str, field: str, record_id: str) -> tuple:
+        """The live records of a kind whose `field` names `record_id` (an application's interviews),
+        in created order."""
+        return self.find(kind, field, record_id)
+
+    def version(self, *kinds: str) -> tuple:
+        """What a rendering that reads these kinds depends on: it is stale once any of them moves."""
+        return tuple(self.versions.get(k) for k in kinds)
 
 
-# ---- decoding: the store keeps records as orjson writes dataclasses ---------------------------
-
-_NESTED = {"location": Location, "office": Location}
+_INDEXES: dict[tuple[int, str], tuple[dict, dict]] = {}
 
 
-def from_dict(cls, data: dict):
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
-            continue
-        value = data[f.name]
-        if value is not None:
-            if f.name in _NESTED:
-                value = Location(**value)
-            elif "datetime" in str(f.type):
-                value = datetime.fromisoformat(value)
-            elif isinstance(value, list):
-                value = tuple(value)
-        kwargs[f.name] = value
-    return cls(**kwargs)
+def index(records: dict, field: str) -> dict:
+    """`records` grouped by `field`, built once per dict of records (a world's resident kind is one
+    dict until it is reloaded). The dict is kept with its index, so that its id is not reused."""
+    hit = _INDEXES.get((id(records), field))
+    if hit is None or hit[0] is not records:
+        groups: dict[str, list] = {}
+        for record in sorted(records.values(), key=lambda r: r.created_at):
+            groups.setdefault(getattr(record, field), []).append(record)
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        hit = _INDEXES[(id(records), field)] = (records, {k: tuple(v) for k, v in groups.items()})
+    return hit[1]
+
+
+# ---- instants -------------------------------------------------------------------------------
 
 
 def iso_z(value: datetime | None) -> str | None:
@@ -178,3 +216,20 @@ def utc(text: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+
+
+def micros(value: datetime) -> int:
+    """Microseconds since 1970 of an aware datetime, in exact integer arithmetic."""
+    if value.utcoffset():
+        value = value.astimezone(timezone.utc)
+    days = value.toordinal() - _EPOCH_ORDINAL
+    return ((days * 86400 + value.hour * 3600 + value.minute * 60 + value.second) * 1_000_000
+            + value.microsecond)
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)

@@ -1,5 +1,6 @@
-"""Facts per ATS platform: how its ids look, its own status words, which unified interview fields
-each vendor's integration fills for it, and the shape of its raw interview record.
+"""Facts per ATS platform: how its ids look, its own status words and the shape of its raw
+interview record. Vendor-neutral: which fields a vendor fills for a platform lives in that
+vendor's package.
 
 Sources: ../shared/platforms.md and platforms/README.md (copied facts, not imported). Where a
 platform publishes no value for something the sandbox needs, the choice is marked INFERRED.
@@ -15,15 +16,6 @@ from typing import Callable
 
 from sandbox.world.model import Interview, World
 
-# The unified interview fields a vendor may fill (Merge's names).
-ALL_FIELDS = frozenset(
-    {
-        "start_at", "end_at", "interviewers", "job_interview_stage", "location", "organizer",
-        "status", "remote_created_at", "remote_updated_at", "remote_data",
-    }
-)
-
-
 @dataclass(frozen=True)
 class Platform:
     key: str
@@ -32,7 +24,6 @@ class Platform:
     api_base: str  # where the platform's own API lives
     status_words: dict[str, str] | None  # neutral status -> the platform's own word; None: no field
     records_cancellation: bool  # whether its records say an interview was cancelled
-    fills: dict[str, frozenset[str]]  # vendor -> the interview fields its integration fills
     list_path: str  # the platform's endpoint that lists interviews, as its docs write it
     interview_path: Callable[[World, Interview], str]  # where one interview is read from
     raw_interview: Callable[[World, Interview], dict]
@@ -290,43 +281,27 @@ ASHBY_STATUS = {"scheduled": "Scheduled", "awaiting_feedback": "WaitingOnFeedbac
 ASHBY_ROLES = {"SUPER_ADMIN": "Organization Admin", "ADMIN": "Elevated Access",
                "TEAM_MEMBER": "Limited Access", "INTERVIEWER": "Limited Access"}
 
-# Which interview fields Merge fills per platform (platforms.md, from Merge's field-support page).
-# Truto publishes its field support for other platforms only; it is taken to leave out the same
-# fields Merge leaves empty (INFERRED).
-_MERGE = {
-    "greenhouse": ALL_FIELDS,
-    "lever": frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "location",
-                        "organizer", "remote_created_at", "remote_data"}),
-    "ashby": frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "status",
-                        "remote_created_at", "remote_data"}),
-    "workday": frozenset({"start_at", "end_at", "interviewers", "remote_data"}),
-}
-
 PLATFORMS: dict[str, Platform] = {
     "greenhouse": Platform(
         key="greenhouse", api_base="https://harvest.greenhouse.io/v1", records_cancellation=True, name="Greenhouse", id_style="int", status_words=GREENHOUSE_STATUS,
-        fills={"merge": _MERGE["greenhouse"], "truto": _MERGE["greenhouse"]},
         list_path="/scheduled_interviews",
         interview_path=lambda w, i: "/scheduled_interviews",
         raw_interview=_greenhouse,
     ),
     "lever": Platform(
         key="lever", api_base="https://api.lever.co/v1", records_cancellation=True, name="Lever", id_style="uuid", status_words=None,
-        fills={"merge": _MERGE["lever"], "truto": _MERGE["lever"]},
         list_path="/opportunities/{opportunity}/interviews",
         interview_path=lambda w, i: f"/opportunities/{w.applications[i.application_id].remote_id}/interviews",
         raw_interview=_lever,
     ),
     "ashby": Platform(
         key="ashby", api_base="https://api.ashbyhq.com", records_cancellation=True, name="Ashby", id_style="uuid", status_words=ASHBY_STATUS,
-        fills={"merge": _MERGE["ashby"], "truto": _MERGE["ashby"]},
         list_path="/interviewSchedule.list",
         interview_path=lambda w, i: "/interviewSchedule.list",
         raw_interview=_ashby,
     ),
     "workday": Platform(
         key="workday", api_base="https://wd2-impl-services1.workday.com/ccx/service/sandbox/Recruiting/v31.2", records_cancellation=False, name="Workday", id_style="wid", status_words=None,
-        fills={"merge": _MERGE["workday"], "truto": _MERGE["workday"]},
         list_path="/Get_Interviews",
         interview_path=lambda w, i: "/Get_Interviews",
         raw_interview=_workday,

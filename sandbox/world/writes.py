@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sandbox.world.model import Interview, Location, World
 from sandbox.world.platforms import derived_id, platform
-from sandbox.world.store import micros
+from sandbox.world.model import micros
 
 
 def new_interview(world: World, created: datetime, *, application_id: str, stage_id: str | None,

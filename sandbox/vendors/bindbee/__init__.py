@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import time
 
-from sandbox.http.vendor import RateLimit, Vendor
-from sandbox.vendors.bindbee.errors import authenticate, envelope
-from sandbox.vendors.bindbee.routes import bp
-
-MOUNT = "/bindbee"
-
-
-def describe(credential) -> dict:
-    return {"headers": {"Authorization": f"Bearer {credential.values['api_key']}",
-                        "x-connector-token": credential.values["connector_token"]},
-            "query": {}, "category": credential.category}
+from sandbox.http.pipeline import RateLimit, Vendor
+from sandbox.vendors.bindbee.auth import CREDENTIAL_FIELDS, authenticate, describe
+from sandbox.vendors.bindbee.endpoints import ENDPOINTS
+from sandbox.vendors.bindbee.errors import envelope
 
 
 def rate_headers(quota) -> dict:
@@ -23,7 +16,8 @@ def rate_headers(quota) -> dict:
             "X-RateLimit-Reset": str(int(time.time()) + quota.reset)}
 
 
-def vendor() -> Vendor:
-    # 200 requests a minute per connector token, across all endpoints (Bindbee's docs).
-    return Vendor(name="bindbee", mount=MOUNT, blueprint=bp, authenticate=authenticate, envelope=envelope,
-                  describe=describe, rate_limit=RateLimit(limit=200, seconds=60, headers=rate_headers))
+# 200 requests a minute per connector token, across all endpoints (Bindbee's docs). A query string
+# that fails validation answers 422, as FastAPI does.
+VENDOR = Vendor(name="bindbee", mount="/bindbee", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
+                authenticate=authenticate, envelope=envelope, describe=describe,
+                rate_limit=RateLimit(limit=200, seconds=60, headers=rate_headers), invalid_status=422)

@@ -3,17 +3,10 @@
 
 from __future__ import annotations
 
-from sandbox.http.vendor import RateLimit, Vendor
-from sandbox.vendors.kombo.errors import authenticate, envelope
-from sandbox.vendors.kombo.routes import bp
-
-MOUNT = "/kombo/v1"
-
-
-def describe(credential) -> dict:
-    return {"headers": {"Authorization": f"Bearer {credential.values['api_key']}",
-                        "X-Integration-Id": credential.values["integration_id"]},
-            "query": {}}
+from sandbox.http.pipeline import RateLimit, Vendor
+from sandbox.vendors.kombo.auth import CREDENTIAL_FIELDS, authenticate, describe
+from sandbox.vendors.kombo.endpoints import ENDPOINTS
+from sandbox.vendors.kombo.errors import envelope
 
 
 def rate_headers(quota) -> dict:
@@ -22,8 +15,8 @@ def rate_headers(quota) -> dict:
             "ratelimit-reset": str(quota.reset)}
 
 
-def vendor() -> Vendor:
-    # Kombo publishes no number; 300 a minute is the value its docs show in the headers' example,
-    # so that is the default (INFERRED). A credential's `rate_limit` in the fixtures overrides it.
-    return Vendor(name="kombo", mount=MOUNT, blueprint=bp, authenticate=authenticate, envelope=envelope,
-                  describe=describe, rate_limit=RateLimit(limit=300, seconds=60, headers=rate_headers))
+# Kombo publishes no number; 300 a minute is the value its docs show in the headers' example, so
+# that is the default (INFERRED). A credential's `rate_limit` in the fixtures overrides it.
+VENDOR = Vendor(name="kombo", mount="/kombo/v1", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
+                authenticate=authenticate, envelope=envelope, describe=describe,
+                rate_limit=RateLimit(limit=300, seconds=60, headers=rate_headers))

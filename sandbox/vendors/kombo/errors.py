@@ -1,4 +1,4 @@
-"""Kombo's credentials and error envelope: `{"status": "error", "error": {code, title, message, log_url}}`.
+"""Kombo's error envelope: `{"status": "error", "error": {code, title, message, log_url}}`.
 
 Codes come from Kombo's OpenAPI enum. The statuses for a missing or unknown integration (404) and
 for validation (400) are INFERRED: Kombo documents the codes, not the statuses, and asks clients
@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Request, request
+from flask import request
 
 from sandbox.http import errors
-from sandbox.accounts import Account
-from sandbox.http.vendor import sandbox
 
 INPUT_INVALID = "PLATFORM.INPUT_INVALID"
 AUTHENTICATION_INVALID = "PLATFORM.AUTHENTICATION_INVALID"
@@ -39,23 +37,3 @@ def envelope(error: errors.ApiError) -> dict:
     return {"status": "error", "error": {
         "code": code, "title": TITLES.get(code), "message": message,
         "log_url": f"https://app.kombo.dev/sandbox/logs?interactionId={interaction}"}}
-
-
-def authenticate(req: Request) -> Account:
-    accounts = sandbox().accounts
-    scheme, _, key = (req.headers.get("Authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not accounts.known("kombo", "api_key", key.strip()):
-        raise errors.Unauthorized("The provided API key is invalid or expired.")
-    key = key.strip()
-    if req.url_rule is not None and req.url_rule.endpoint.endswith("check_api_key"):
-        credential = next(c for c in accounts.fixtures.credentials if c.vendor == "kombo" and c.values["api_key"] == key)
-        return accounts.account(credential, key_only=True)
-    integration = req.headers.get("X-Integration-Id")
-    if not integration:
-        raise errors.NotFound("The X-Integration-Id header is missing. Pass the ID of the integration you want to "
-                              "interact with.", code=INTEGRATION_NOT_FOUND)
-    credential = accounts.find("kombo", api_key=key, integration_id=integration)
-    if credential is None:
-        raise errors.NotFound(f"No integration with the ID \"{integration}\" was found for this API key.",
-                              code=INTEGRATION_NOT_FOUND)
-    return accounts.account(credential)

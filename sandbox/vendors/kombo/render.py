@@ -1,4 +1,4 @@
-"""World records in Kombo's shape, and Kombo's ids.
+"""World records in Kombo's shapes (kombo-openapi.json), and Kombo's ids.
 
 A Kombo id is 24 base58 characters (like `26vafvWSRmbhNcxJYqjCzuJg`). Here it encodes the world's
 128-bit id and a 12-bit check, so that it maps back to the record and a made-up id is known as one.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import zlib
 
-from sandbox.world.model import Interview, Location, World
-from sandbox.world.platforms import Platform, ms
+from sandbox.world.model import Application, Candidate, Interview, Job, Location, Stage, User, World
+from sandbox.world.platforms import ms, platform
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
@@ -49,11 +49,31 @@ def location(loc: Location | None) -> dict | None:
             "street_1": loc.street_1, "street_2": loc.street_2, "zip_code": loc.zip_code}
 
 
-def interview(world: World, platform: Platform, i: Interview) -> dict:
+def _canceled(world: World, i: Interview) -> bool | None:
+    return (i.status == "cancelled") if platform(world.platform).records_cancellation and i.status else None
+
+
+def _outcome(a: Application) -> str:
+    return "DECLINED" if a.rejected_at else "PENDING"
+
+
+def _job_ref(j: Job) -> dict:
+    return {"id": kid(j.id), "remote_id": j.remote_id, "name": j.title}
+
+
+def _stage_ref(s: Stage) -> dict:
+    return {"id": kid(s.id), "remote_id": s.remote_id, "name": s.name, "index": s.order}
+
+
+def _emails(c: Candidate) -> list[dict]:
+    return [{"email_address": c.email, "type": "PRIVATE"}]
+
+
+def interview(world: World, i: Interview, variant: tuple = ()) -> dict:
+    plat = platform(world.platform)
     app = world.applications[i.application_id]
     candidate = world.candidates[app.candidate_id]
     job = world.jobs[app.job_id]
-    canceled = (i.status == "cancelled") if platform.records_cancellation and i.status else None
     return {
         "id": kid(i.id),
         "remote_id": i.remote_id,
@@ -64,10 +84,10 @@ def interview(world: World, platform: Platform, i: Interview) -> dict:
         "video_conferencing_url": i.video_url,
         "application_id": kid(app.id),
         "stage_id": kid(i.stage_id),
-        "canceled": canceled,
+        "canceled": _canceled(world, i),
         "remote_created_at": ms(i.remote_created_at),
         "remote_updated_at": ms(i.remote_updated_at),
-        "remote_data": {platform.interview_path(world, i): platform.raw_interview(world, i)},
+        "remote_data": {plat.interview_path(world, i): plat.raw_interview(world, i)},
         "changed_at": ms(i.modified_at),
         "remote_deleted_at": ms(i.deleted_at),
         "users": [{"id": kid(u.id), "remote_id": u.remote_id, "first_name": u.first_name, "last_name": u.last_name,
@@ -75,11 +95,85 @@ def interview(world: World, platform: Platform, i: Interview) -> dict:
         "application": {
             "id": kid(app.id),
             "remote_id": app.remote_id,
-            "outcome": "DECLINED" if app.rejected_at else "PENDING",
+            "outcome": _outcome(app),
             "rejection_reason_name": app.rejection_reason,
             "candidate": {"id": kid(candidate.id), "remote_id": candidate.remote_id,
                           "first_name": candidate.first_name, "last_name": candidate.last_name,
-                          "email_addresses": [{"email_address": candidate.email, "type": "PRIVATE"}]},
-            "job": {"id": kid(job.id), "remote_id": job.remote_id, "name": job.title},
+                          "email_addresses": _emails(candidate)},
+            "job": _job_ref(job),
         },
     }
+
+
+def application(world: World, a: Application, variant: tuple = ()) -> dict:
+    candidate = world.candidates[a.candidate_id]
+    stage = world.stages.get(a.stage_id)
+    return {
+        "id": kid(a.id), "remote_id": a.remote_id, "outcome": _outcome(a), "rejection_reason_name": a.rejection_reason,
+        "rejected_at": ms(a.rejected_at), "current_stage_id": kid(a.stage_id), "job_id": kid(a.job_id),
+        "candidate_id": kid(a.candidate_id), "screening_question_answers": [], "custom_fields": {},
+        "integration_fields": [], "remote_url": None, "changed_at": ms(a.modified_at), "remote_deleted_at": None,
+        "remote_created_at": ms(a.applied_at), "remote_updated_at": ms(a.modified_at), "remote_data": None,
+        "candidate": {"id": kid(candidate.id), "remote_id": candidate.remote_id, "first_name": candidate.first_name,
+                      "last_name": candidate.last_name, "email_addresses": _emails(candidate)},
+        "current_stage": _stage_ref(stage) if stage else None,
+        "job": _job_ref(world.jobs[a.job_id]),
+        "interviews": [{"id": kid(i.id), "remote_id": i.remote_id, "title": i.title, "starting_at": ms(i.start_at),
+                        "ending_at": ms(i.end_at), "location": location(i.location), "canceled": _canceled(world, i)}
+                       for i in world.related("interview", "application_id", a.id)],
+        "offers": [],
+    }
+
+
+def candidate(world: World, c: Candidate, variant: tuple = ()) -> dict:
+    applications = world.related("application", "candidate_id", c.id)
+    return {
+        "id": kid(c.id), "remote_id": c.remote_id, "first_name": c.first_name, "last_name": c.last_name,
+        "company": c.company, "title": c.title, "confidential": False,
+        "source": applications[0].source if applications else None,
+        "phone_numbers": [{"phone_number": c.phone, "type": "MOBILE"}], "email_addresses": _emails(c),
+        "social_media": [], "location": None, "custom_fields": {}, "integration_fields": [], "remote_url": None,
+        "remote_created_at": ms(c.remote_created_at), "remote_updated_at": ms(c.modified_at), "remote_data": None,
+        "changed_at": ms(c.modified_at), "remote_deleted_at": None,
+        "applications": [{"id": kid(a.id), "remote_id": a.remote_id, "outcome": _outcome(a),
+                          "rejection_reason_name": a.rejection_reason, "rejected_at": ms(a.rejected_at),
+                          "remote_url": None, "changed_at": ms(a.modified_at), "remote_created_at": ms(a.applied_at),
+                          "remote_updated_at": ms(a.modified_at),
+                          "current_stage": _stage_ref(world.stages[a.stage_id]) if a.stage_id in world.stages else None,
+                          "job": _job_ref(world.jobs[a.job_id])} for a in applications],
+        "tags": [],
+    }
+
+
+def job(world: World, j: Job, variant: tuple = ()) -> dict:
+    """Fields the worlds do not model (salaries, postings, hiring teams) are null or empty."""
+    office = j.office
+    return {
+        "id": kid(j.id), "remote_id": j.remote_id, "name": j.title, "job_code": None, "description": None,
+        "confidential": False, "weekly_hours": None, "employment_type": "FULL_TIME", "status": j.status.upper(),
+        "visibility": "PUBLIC", "category": None, "department": j.department, "post_url": None,
+        "experience_level": None, "remote_work_status": None, "salary_amount": None, "salary_amount_from": None,
+        "salary_amount_to": None, "salary_currency": None, "salary_period": None, "location": location(office),
+        "custom_fields": {}, "integration_fields": [], "remote_url": None, "opened_at": ms(j.remote_created_at),
+        "closed_at": None, "remote_created_at": ms(j.remote_created_at), "remote_updated_at": ms(j.modified_at),
+        "contact_id": None, "remote_data": None, "changed_at": ms(j.modified_at), "remote_deleted_at": None,
+        "stages": [{**_stage_ref(s), "remote_data": None} for s in world.related("stage", "job_id", j.id)],
+        "screening_questions": [], "job_postings": [], "hiring_team": [],
+    }
+
+
+ROLES = {"SUPER_ADMIN": "ADMIN", "ADMIN": "ADMIN", "TEAM_MEMBER": "RECRUITER", "LIMITED_TEAM_MEMBER": "RECRUITER",
+         "INTERVIEWER": "INTERVIEWER"}
+
+
+def user(world: World, u: User, variant: tuple = ()) -> dict:
+    return {"id": kid(u.id), "remote_id": u.remote_id, "first_name": u.first_name, "last_name": u.last_name,
+            "email": u.email, "status": "INACTIVE" if u.disabled else "ACTIVE", "remote_data": None,
+            "changed_at": ms(u.modified_at), "remote_deleted_at": None,
+            "system_roles": [{"remote_id": None, "remote_label": u.access_role, "scope": "SYSTEM",
+                              "unified_type": ROLES.get(u.access_role)}]}
+
+
+def application_stage(world: World, s: Stage, variant: tuple = ()) -> dict:
+    return {"id": kid(s.id), "remote_id": s.remote_id, "name": s.name, "remote_data": None,
+            "changed_at": ms(s.modified_at), "remote_deleted_at": None}

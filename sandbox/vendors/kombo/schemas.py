@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from sandbox.http.args import Flag, Timestamp, Whole
+from sandbox.http.args import Flag, QueryArgs, Timestamp, Whole
 
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 250
 
@@ -14,9 +14,8 @@ class CommaList(fields.Field):
         return tuple(v.strip() for v in str(value).split(",") if v.strip())
 
 
-class ListArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
+class ListArgs(QueryArgs):
+    """What every Kombo list takes; each endpoint adds its filters."""
 
     cursor = fields.String()
     page_size = Whole(minimum=1, maximum=MAX_PAGE_SIZE, load_default=DEFAULT_PAGE_SIZE)
@@ -25,7 +24,6 @@ class ListArgs(Schema):
     ignore_unsupported_filters = Flag(load_default=False)
     ids = CommaList()
     remote_ids = CommaList()
-    job_ids = CommaList()
 
 
 class Place(Schema):

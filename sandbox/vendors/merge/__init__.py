@@ -1,20 +1,11 @@
-"""Merge's ATS interview API (`/ats/v1/interviews`), mounted at `/merge/api`."""
+"""Merge's ATS API (`/ats/v1/...`), mounted at `/merge/api`."""
 
 from __future__ import annotations
 
-from sandbox.http.vendor import Vendor
-from sandbox.vendors.merge.errors import authenticate, envelope
-from sandbox.vendors.merge.routes import bp
+from sandbox.http.pipeline import Vendor
+from sandbox.vendors.merge.auth import CREDENTIAL_FIELDS, authenticate, describe
+from sandbox.vendors.merge.endpoints import ENDPOINTS
+from sandbox.vendors.merge.errors import envelope
 
-MOUNT = "/merge/api"
-
-
-def describe(credential) -> dict:
-    return {"headers": {"Authorization": f"Bearer {credential.values['api_key']}",
-                        "X-Account-Token": credential.values["account_token"]},
-            "query": {}}
-
-
-def vendor() -> Vendor:
-    return Vendor(name="merge", mount=MOUNT, blueprint=bp, authenticate=authenticate, envelope=envelope,
-                  describe=describe)
+VENDOR = Vendor(name="merge", mount="/merge/api", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
+                authenticate=authenticate, envelope=envelope, describe=describe)

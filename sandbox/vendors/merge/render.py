@@ -1,17 +1,45 @@
-"""World records in Merge's shapes (ScheduledInterview, RemoteUser, JobInterviewStage, Application)."""
+"""World records in Merge's shapes (ats_v3.yml): ScheduledInterview, Application, Candidate,
+RemoteUser, Job, JobInterviewStage, Scorecard, AccountDetails.
+
+A renderer takes the world, the record and a `View` (what the query asked to expand and show).
+An expanded reference is the referenced record as its own endpoint renders it by default.
+"""
 
 from __future__ import annotations
 
 import uuid
-from sandbox.world.model import Application, Interview, Stage, User, World, iso_z
-from sandbox.world.platforms import Platform
+from typing import NamedTuple
+
+from sandbox.world.model import Application, Candidate, Interview, Job, Scorecard, Stage, User, World, iso_z
+from sandbox.world.platforms import Platform, platform
 
 FIELD_MAPPINGS = {"organization_defined_targets": {}, "linked_account_defined_targets": {}}
 STATUS = {"scheduled": "SCHEDULED", "awaiting_feedback": "AWAITING_FEEDBACK", "complete": "COMPLETE"}
-ACCESS_ROLES = frozenset({"SUPER_ADMIN", "ADMIN", "TEAM_MEMBER", "LIMITED_TEAM_MEMBER", "INTERVIEWER"})
+RECOMMENDATION = {"definitely_no": "DEFINITELY_NO", "no": "NO", "yes": "YES", "strong_yes": "STRONG_YES",
+                  "no_decision": "NO_DECISION"}
 
+# The interview fields Merge fills per platform (platforms.md, from Merge's field-support page).
+ALL_FIELDS = frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "location", "organizer",
+                        "status", "remote_created_at", "remote_updated_at", "remote_data"})
+FILLS = {
+    "greenhouse": ALL_FIELDS,
+    "lever": frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "location",
+                        "organizer", "remote_created_at", "remote_data"}),
+    "ashby": frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "status",
+                        "remote_created_at", "remote_data"}),
+    "workday": frozenset({"start_at", "end_at", "interviewers", "remote_data"}),
+}
 
 ts = iso_z  # DRF's rendering of a time
+
+
+class View(NamedTuple):
+    expand: frozenset = frozenset()
+    remote_data: bool = False
+    origins: frozenset = frozenset()  # enum fields shown as the platform's own word
+
+
+DEFAULT = View()
 
 
 def mid(record_id: str | None) -> str | None:
@@ -19,80 +47,130 @@ def mid(record_id: str | None) -> str | None:
     return None if record_id is None else str(uuid.UUID(hex=record_id))
 
 
-def user(u: User) -> dict:
-    return {
-        "id": mid(u.id), "remote_id": u.remote_id, "created_at": ts(u.created_at), "modified_at": ts(u.modified_at),
-        "first_name": u.first_name, "last_name": u.last_name, "email": u.email, "disabled": u.disabled,
-        "remote_created_at": ts(u.remote_created_at), "access_role": u.access_role,
-        "remote_was_deleted": False, "field_mappings": FIELD_MAPPINGS, "remote_data": None,
-    }
+def _common(record) -> dict:
+    return {"id": mid(record.id), "remote_id": record.remote_id, "created_at": ts(record.created_at),
+            "modified_at": ts(record.modified_at)}
 
 
-def stage(s: Stage) -> dict:
-    return {
-        "id": mid(s.id), "remote_id": s.remote_id, "created_at": ts(s.created_at), "modified_at": ts(s.modified_at),
-        "name": s.name, "job": mid(s.job_id), "stage_order": s.order,
-        "remote_was_deleted": False, "field_mappings": FIELD_MAPPINGS, "remote_data": None,
-    }
+_TAIL = {"remote_was_deleted": False, "field_mappings": FIELD_MAPPINGS, "remote_data": None}
 
 
-def application(a: Application) -> dict:
-    return {
-        "id": mid(a.id), "remote_id": a.remote_id, "created_at": ts(a.created_at), "modified_at": ts(a.modified_at),
-        "candidate": mid(a.candidate_id), "job": mid(a.job_id), "applied_at": ts(a.applied_at),
-        "rejected_at": ts(a.rejected_at), "offers": [], "source": a.source, "credited_to": mid(a.credited_to),
-        "screening_question_answers": [], "current_stage": mid(a.stage_id), "reject_reason": None,
-        "remote_was_deleted": False, "field_mappings": FIELD_MAPPINGS, "remote_data": None,
-    }
+def user(world: World, u: User, view: View = DEFAULT) -> dict:
+    return {**_common(u), "first_name": u.first_name, "last_name": u.last_name, "email": u.email,
+            "disabled": u.disabled, "remote_created_at": ts(u.remote_created_at), "access_role": u.access_role,
+            **_TAIL}
 
 
-def status(platform: Platform, i: Interview, origins: bool) -> str | None:
+def stage(world: World, s: Stage, view: View = DEFAULT) -> dict:
+    job_ref = job(world, world.jobs[s.job_id]) if "job" in view.expand else mid(s.job_id)
+    return {**_common(s), "name": s.name, "job": job_ref, "stage_order": s.order, **_TAIL}
+
+
+def job(world: World, j: Job, view: View = DEFAULT) -> dict:
+    """Departments, offices and hiring teams are not records of the sandbox's worlds: empty lists."""
+    status = j.status.upper()
+    return {**_common(j), "name": j.title, "description": None, "code": None,
+            "status": j.status if "status" in view.origins else status, "type": "POSTING",
+            "job_postings": [], "job_posting_urls": [], "remote_created_at": ts(j.remote_created_at),
+            "remote_updated_at": ts(j.modified_at), "confidential": False, "departments": [], "offices": [],
+            "hiring_managers": [], "recruiters": [], **_TAIL}
+
+
+def candidate(world: World, c: Candidate, view: View = DEFAULT) -> dict:
+    applications = world.related("application", "candidate_id", c.id)
+    return {**_common(c), "first_name": c.first_name, "last_name": c.last_name, "company": c.company,
+            "title": c.title, "remote_created_at": ts(c.remote_created_at), "remote_updated_at": ts(c.modified_at),
+            "last_interaction_at": ts(max((a.modified_at for a in applications), default=c.modified_at)),
+            "is_private": False, "can_email": True, "locations": [],
+            "phone_numbers": [{"value": c.phone, "phone_number_type": "MOBILE"}],
+            "email_addresses": [{"value": c.email, "email_address_type": "PERSONAL"}],
+            "urls": [], "tags": [],
+            "applications": [application(world, a) if "applications" in view.expand else mid(a.id)
+                             for a in applications],
+            "attachments": [], **_TAIL}
+
+
+def application(world: World, a: Application, view: View = DEFAULT) -> dict:
+    x = view.expand
+    return {**_common(a),
+            "candidate": candidate(world, world.candidates[a.candidate_id]) if "candidate" in x else mid(a.candidate_id),
+            "job": job(world, world.jobs[a.job_id]) if "job" in x else mid(a.job_id),
+            "applied_at": ts(a.applied_at), "rejected_at": ts(a.rejected_at), "offers": [], "source": a.source,
+            "credited_to": user(world, world.users[a.credited_to]) if "credited_to" in x and a.credited_to
+            else mid(a.credited_to),
+            "screening_question_answers": [],
+            "current_stage": stage(world, world.stages[a.stage_id]) if "current_stage" in x else mid(a.stage_id),
+            "reject_reason": None, **_TAIL}
+
+
+def status(plat: Platform, i: Interview, origins: bool) -> str | None:
     """Merge's enum, or the platform's own word where there is no clear mapping (a cancelled
     interview) or where `show_enum_origins=status` asks for it."""
-    word = platform.status_word(i.status)
+    word = plat.status_word(i.status)
     if origins or i.status not in STATUS:
         return word
     return STATUS[i.status]
 
 
-def interview(world: World, platform: Platform, i: Interview, *, expand: frozenset = frozenset(),
-              remote_data: bool = False, origins: bool = False) -> dict:
-    fills = platform.fills["merge"] if not i.shell else frozenset()
+def interview(world: World, i: Interview, view: View = DEFAULT) -> dict:
+    plat = platform(world.platform)
+    fills = FILLS[plat.key] if not i.shell else frozenset()
+    x = view.expand
 
     def filled(name: str, value):
         return value if name in fills else None
 
-    def person(user_id: str | None):
+    def person(user_id: str | None, relation: str):
         if user_id is None:
             return None
-        return user(world.users[user_id]) if "organizer" in expand else mid(user_id)
+        return user(world, world.users[user_id]) if relation in x else mid(user_id)
 
-    interviewers = []
-    if "interviewers" in fills:
-        interviewers = [user(world.users[u]) if "interviewers" in expand else mid(u) for u in i.interviewer_ids]
     app = None
     if not i.shell:
-        app = application(world.applications[i.application_id]) if "application" in expand else mid(i.application_id)
+        app = application(world, world.applications[i.application_id]) if "application" in x else mid(i.application_id)
     job_stage = None
     if "job_interview_stage" in fills and i.stage_id:
-        job_stage = stage(world.stages[i.stage_id]) if "job_interview_stage" in expand else mid(i.stage_id)
+        job_stage = stage(world, world.stages[i.stage_id]) if "job_interview_stage" in x else mid(i.stage_id)
     return {
-        "id": mid(i.id),
-        "remote_id": i.remote_id,
-        "created_at": ts(i.created_at),
-        "modified_at": ts(i.modified_at),
+        **_common(i),
         "application": app,
         "job_interview_stage": job_stage,
-        "organizer": filled("organizer", person(i.organizer_id)),
-        "interviewers": interviewers,
-        "location": filled("location", platform.location_text(i)),
+        "organizer": filled("organizer", person(i.organizer_id, "organizer")),
+        "interviewers": [person(u, "interviewers") for u in i.interviewer_ids] if "interviewers" in fills else [],
+        "location": filled("location", plat.location_text(i)),
         "start_at": filled("start_at", ts(i.start_at)),
         "end_at": filled("end_at", ts(i.end_at)),
         "remote_created_at": filled("remote_created_at", ts(i.remote_created_at)),
         "remote_updated_at": filled("remote_updated_at", ts(i.remote_updated_at)),
-        "status": filled("status", status(platform, i, origins)),
+        "status": filled("status", status(plat, i, "status" in view.origins)),
         "remote_was_deleted": i.deleted,
         "field_mappings": FIELD_MAPPINGS,
-        "remote_data": [{"path": platform.interview_path(world, i), "data": platform.raw_interview(world, i)}]
-        if remote_data and "remote_data" in platform.fills["merge"] else None,
+        "remote_data": [{"path": plat.interview_path(world, i), "data": plat.raw_interview(world, i)}]
+        if view.remote_data and "remote_data" in FILLS[plat.key] else None,
     }
+
+
+def scorecard(world: World, s: Scorecard, view: View = DEFAULT) -> dict:
+    x = view.expand
+    recommendation = s.overall_recommendation
+    if recommendation is not None and "overall_recommendation" not in view.origins:
+        recommendation = RECOMMENDATION[recommendation]
+    return {**_common(s),
+            "application": application(world, world.applications[s.application_id]) if "application" in x
+            else mid(s.application_id),
+            "interview": interview(world, world.record("interview", s.interview_id)) if "interview" in x
+            else mid(s.interview_id),
+            "interviewer": user(world, world.users[s.interviewer_id]) if "interviewer" in x else mid(s.interviewer_id),
+            "remote_created_at": ts(s.remote_created_at), "submitted_at": ts(s.submitted_at),
+            "overall_recommendation": recommendation, **_TAIL}
+
+
+def account_details(world: World, account_token: str, category: str) -> dict:
+    """AccountDetails of a linked account (INFERRED values: Merge's dashboard fills these)."""
+    plat = platform(world.platform)
+    origin = uuid.uuid5(uuid.NAMESPACE_URL, f"ats-sandbox/{world.key}/{account_token}")
+    return {"id": str(origin), "integration": plat.name, "integration_slug": plat.key, "category": category,
+            "end_user_origin_id": world.key, "end_user_organization_name": world.company,
+            "end_user_email_address": f"it@{world.key}.example", "status": "COMPLETE", "webhook_listener_url":
+            f"https://api.merge.dev/api/integrations/webhook-listener/{origin.hex}", "is_duplicate": False,
+            "account_type": "PRODUCTION", "completed_at": None}

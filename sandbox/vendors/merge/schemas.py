@@ -1,46 +1,53 @@
-"""Merge's request parameters and write body, as marshmallow schemas (ats_v3.yml)."""
+"""Merge's request parameters and write body, as marshmallow schemas (ats_v3.yml).
+
+Every common model endpoint takes the same paging, time and data flags; each adds its `expand`
+choices, its enum fields (`remote_fields`, `show_enum_origins`) and its filters.
+"""
 
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from sandbox.http.args import Choices, Flag, Timestamp, Uuid, Whole
+from sandbox.http.args import Choices, Flag, QueryArgs, Timestamp, Uuid, Whole
 
-EXPANDS = ("application", "interviewers", "job_interview_stage", "organizer")
 STATUSES = ("SCHEDULED", "AWAITING_FEEDBACK", "COMPLETE")
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 30, 100
 
 
-class RetrieveArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE  # Django ignores parameters it does not know
+class RetrieveArgs(QueryArgs):
+    repeated = ("expand", "remote_fields", "show_enum_origins")
 
-    expand = Choices(EXPANDS, load_default=frozenset())
     include_remote_data = Flag(load_default=False)
     include_shell_data = Flag(load_default=False)
-    remote_fields = Choices(("status",), load_default=frozenset())
-    show_enum_origins = Choices(("status",), load_default=frozenset())
 
 
 class ListArgs(RetrieveArgs):
-    application_id = Uuid()
     created_after = Timestamp()
     created_before = Timestamp()
     modified_after = Timestamp()
     modified_before = Timestamp()
     cursor = fields.String()
     include_deleted_data = Flag(load_default=False)
-    job_id = Uuid()
-    job_interview_stage_id = Uuid()
-    organizer_id = Uuid()
     page_size = Whole(minimum=1, maximum=MAX_PAGE_SIZE, load_default=DEFAULT_PAGE_SIZE)
     remote_id = fields.String()
 
 
-class CreateArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
+class CommaList(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
+        return tuple(v.strip() for v in super()._deserialize(value, attr, data, **kwargs).split(",") if v.strip())
 
+
+def args(base: type[QueryArgs], expands: tuple[str, ...] = (), enums: tuple[str, ...] = (),
+         filters: dict[str, fields.Field] | None = None) -> QueryArgs:
+    """One endpoint's query schema: `base`, plus its expand choices, enum fields and filters."""
+    extra = {"expand": Choices(expands, load_default=frozenset())} if expands else {}
+    if enums:
+        extra["remote_fields"] = Choices(enums, load_default=frozenset())
+        extra["show_enum_origins"] = Choices(enums, load_default=frozenset())
+    return base.from_dict({**extra, **(filters or {})})()
+
+
+class CreateArgs(QueryArgs):
     is_debug_mode = Flag(load_default=False)
     run_async = Flag(load_default=False)
 
@@ -52,7 +59,7 @@ REQUIRED = ("application", "job_interview_stage", "interviewers", "start_at", "e
 
 class InterviewWrite(Schema):
     """`model` of `ScheduledInterviewEndpointRequest`. Unknown keys are reported as warnings by the
-    route, so they are excluded here."""
+    write, so they are excluded here."""
 
     class Meta:
         unknown = EXCLUDE

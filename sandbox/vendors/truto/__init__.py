@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from sandbox.http.vendor import RateLimit, Vendor
-from sandbox.vendors.truto.errors import authenticate, envelope
-from sandbox.vendors.truto.routes import bp
-
-MOUNT = "/truto"
-
-
-def describe(credential) -> dict:
-    return {"headers": {"Authorization": f"Bearer {credential.values['api_token']}"},
-            "query": {"integrated_account_id": credential.values["integrated_account_id"]}}
+from sandbox.http.pipeline import RateLimit, Vendor
+from sandbox.vendors.truto.auth import CREDENTIAL_FIELDS, authenticate, describe
+from sandbox.vendors.truto.endpoints import ENDPOINTS
+from sandbox.vendors.truto.errors import envelope
 
 
 def rate_headers(quota) -> dict:
@@ -20,10 +14,10 @@ def rate_headers(quota) -> dict:
             "ratelimit-reset": str(quota.reset)}
 
 
-def vendor() -> Vendor:
-    # Truto's own tiers: 500 requests / 10 s per API token, 50 per integrated account. A sandbox
-    # credential is one token with one account; it gets the token's tier, so that a client may read
-    # a whole world by id without waiting (INFERRED). Truto answers a 429 with Retry-After: 10.
-    return Vendor(name="truto", mount=MOUNT, blueprint=bp, authenticate=authenticate, envelope=envelope,
-                  describe=describe, rate_limit=RateLimit(limit=500, seconds=10, headers=rate_headers,
-                                                          refused_headers=lambda quota: {"Retry-After": "10"}))
+# Truto's own tiers: 500 requests / 10 s per API token, 50 per integrated account. A sandbox
+# credential is one token with one account; it gets the token's tier, so that a client may read a
+# whole world by id without waiting (INFERRED). Truto answers a 429 with Retry-After: 10.
+VENDOR = Vendor(name="truto", mount="/truto", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
+                authenticate=authenticate, envelope=envelope, describe=describe,
+                rate_limit=RateLimit(limit=500, seconds=10, headers=rate_headers,
+                                     refused_headers=lambda quota: {"Retry-After": "10"}))

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
-from sandbox.http.args import Flag, Timestamp, Whole
+from sandbox.http.args import Flag, QueryArgs, Timestamp, Whole
 
 FORMATS = ("unified", "raw", "normalized", "debug")
 OPERATORS = ("gt", "gte", "lt", "lte", "eq")
@@ -71,9 +71,9 @@ class Ids(fields.Field):
         return tuple(v for v in value.split(",") if v)
 
 
-class GetArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
+class GetArgs(QueryArgs):
+    def decode(self, args) -> dict:
+        return bracketed(args)
 
     integrated_account_id = fields.String()
     truto_response_format = fields.String(load_default="unified", validate=validate.OneOf(FORMATS))
@@ -83,15 +83,11 @@ class GetArgs(Schema):
 
 
 class ListArgs(GetArgs):
+    """What every Truto list takes; each resource adds its filters."""
+
     limit = Whole(minimum=1, maximum=MAX_LIMIT, load_default=DEFAULT_LIMIT)
     next_cursor = fields.String()
     truto_key_by = fields.String()
     truto_ignore_limit = Flag(load_default=False)
-    application_id = Ids()
-    candidate_id = Ids()
-    job_interview_stage_id = Ids()
     created_at = Range()
     updated_at = Range()
-    updated = Range()  # Truto's name for the Greenhouse filter; the same as updated_at
-    start_at = Range()
-    end_at = Range()

@@ -1,75 +1,26 @@
-"""Merge's interview endpoints: list, retrieve, create, and the POST metadata."""
+"""Merge's interview write (`POST /ats/v1/interviews`) and its metadata: Merge validates the
+model against the platform's requirements and answers 201 with the model, warnings and errors."""
 
 from __future__ import annotations
 
-import uuid
-
-import orjson
-from flask import Blueprint, g, request
+from flask import g, request
 from marshmallow import ValidationError
 
 from sandbox.http import errors
 from sandbox.http.args import json_object, parse
-from sandbox.http.pagination import InvalidCursor, drf_decode, drf_encode, keyset_page
-from sandbox.http.vendor import json_response, kept, rendered, sandbox
+from sandbox.http.context import json_response, sandbox
 from sandbox.vendors.merge import render
 from sandbox.vendors.merge.errors import WriteRejected, problem
-from sandbox.vendors.merge.schemas import (WRITABLE, CreateArgs, InterviewWrite, ListArgs, RetrieveArgs,
-                                           request_schema)
+from sandbox.vendors.merge.schemas import WRITABLE, CreateArgs, InterviewWrite, request_schema
 from sandbox.world.model import Location
 from sandbox.world.platforms import derived_id, platform
-from sandbox.world.store import InterviewQuery
 from sandbox.world.writes import new_interview
 
-bp = Blueprint("merge", __name__)
-LISTS = ("expand", "remote_fields", "show_enum_origins")
-_list_args, _retrieve_args, _create_args, _write = ListArgs(), RetrieveArgs(), CreateArgs(), InterviewWrite()
+_create_args, _write = CreateArgs(), InterviewWrite()
 STATUS_IN = {"SCHEDULED": "scheduled", "AWAITING_FEEDBACK": "awaiting_feedback", "COMPLETE": "complete"}
 WRITE_PLATFORMS = ("greenhouse",)  # Merge lists POST /interviews model fields for Greenhouse alone
 
 
-def _variant(args: dict) -> tuple:
-    origins = "status" in args["show_enum_origins"] or "status" in args["remote_fields"]
-    return tuple(sorted(args["expand"])), args["include_remote_data"], origins
-
-
-def _rendered(world, rows, variant) -> bytes:
-    expand, remote_data, origins = variant
-    plat = platform(world.platform)
-    return rendered("merge", world, rows, variant, lambda i: render.interview(
-        world, plat, i, expand=frozenset(expand), remote_data=remote_data, origins=origins))
-
-
-@bp.get("/ats/v1/interviews")
-def list_interviews():
-    args = parse(_list_args, request.args, LISTS)
-    position, reverse = None, False
-    if "cursor" in args:
-        try:
-            position, reverse = drf_decode(args["cursor"])
-        except InvalidCursor:
-            raise errors.NotFound("Invalid cursor") from None
-    one = lambda name: (args[name],) if name in args else None  # noqa: E731
-    query = InterviewQuery(
-        application_ids=one("application_id"), job_ids=one("job_id"), stage_ids=one("job_interview_stage_id"),
-        organizer_ids=one("organizer_id"), remote_ids=one("remote_id"),
-        created_after=args.get("created_after"), created_before=args.get("created_before"),
-        modified_after=args.get("modified_after"), modified_before=args.get("modified_before"),
-        include_deleted=args["include_deleted_data"], include_shell=args["include_shell_data"])
-    sb, account = sandbox(), g.account
-
-    def build(world) -> bytes:
-        rows = keyset_page(lambda **kw: sb.store.interviews(account.world, query, data=False, **kw),
-                           args["page_size"], position, reverse)
-        results = _rendered(world, rows.rows, _variant(args))
-        nxt = orjson.dumps(drf_encode(rows.next) if rows.next is not None else None)
-        prev = orjson.dumps(drf_encode(rows.previous, reverse=True) if rows.previous is not None else None)
-        return b'{"next":%s,"previous":%s,"results":[%s]}' % (nxt, prev, results)
-
-    return json_response(kept(account.world, build))
-
-
-@bp.get("/ats/v1/interviews/meta/post")
 def meta_post():
     account = g.account
     if account.platform not in WRITE_PLATFORMS:
@@ -83,30 +34,11 @@ def meta_post():
     })
 
 
-@bp.get("/ats/v1/interviews/<interview_id>")
-def retrieve_interview(interview_id: str):
-    args = parse(_retrieve_args, request.args, LISTS)
-    try:
-        key = uuid.UUID(interview_id).hex
-    except ValueError:
-        raise errors.NotFound("Not found.") from None
-    sb, account = sandbox(), g.account
-
-    def build(world) -> bytes:
-        row = sb.store.interview(account.world, key, data=False)
-        if row is None:
-            raise errors.NotFound("Not found.")
-        return _rendered(world, [row], _variant(args))
-
-    return json_response(kept(account.world, build))
-
-
-@bp.post("/ats/v1/interviews")
 def create_interview():
-    args = parse(_create_args, request.args)
+    args = parse(_create_args)
     body = json_object()
     sb, account = sandbox(), g.account
-    world = sb.store.world(account.world)
+    world = sb.store.snapshot(account.world)
     plat = platform(world.platform)
 
     warnings = [problem("Unrecognized Field", f"An unrecognized field, {k}, was passed in with request data.",
@@ -141,15 +73,15 @@ def create_interview():
     if problems:
         raise WriteRejected(problems, warnings)
 
-    author = next(u for u in world.users.values() if u.remote_id == remote_user_id)
+    author = _author(world, remote_user_id)
     location = fields.get("location")
-    interview = sb.store.add_interview(account.world, lambda created: new_interview(
+    interview = sb.store.add(account.world, "interview", lambda created: new_interview(
         world, created, application_id=fields["application"], stage_id=fields["job_interview_stage"],
         organizer_id=fields.get("organizer") or author.id, interviewer_ids=tuple(fields["interviewers"]),
         start_at=fields["start_at"], end_at=fields["end_at"],
         status=STATUS_IN.get(fields.get("status") or "SCHEDULED"),
         location=Location(name=location) if location else None, video_url=None), sb.clock.now())
-    out = {"model": render.interview(world, plat, interview), "warnings": warnings, "errors": []}
+    out = {"model": render.interview(world, interview), "warnings": warnings, "errors": []}
     if args["is_debug_mode"]:
         log_id = derived_id("uuid", world.seed, "log", interview.id)
         out["logs"] = [{"log_id": log_id, "dashboard_view": f"https://app.merge.dev/logs/{log_id}",
@@ -185,7 +117,7 @@ def _check_references(world, fields: dict, remote_user_id: str) -> list[dict]:
         return problem("Invalid Field", detail, "INVALID_FIELD_CHOICE", f"/model/{name}")
 
     out = []
-    author = next((u for u in world.users.values() if u.remote_id == remote_user_id), None)
+    author = _author(world, remote_user_id)
     if author is None or author.disabled:
         out.append(problem("Invalid Field", f"No active user with remote id {remote_user_id} exists in this linked "
                            "account.", "INVALID_FIELD_CHOICE", "/remote_user_id"))
@@ -205,3 +137,8 @@ def _check_references(world, fields: dict, remote_user_id: str) -> list[dict]:
     if fields["end_at"] <= fields["start_at"]:
         out.append(bad("end_at", "end_at must be after start_at."))
     return out
+
+
+def _author(world, remote_user_id: str):
+    return next((u for u in world.users.values() if u.remote_id == remote_user_id), None)
+

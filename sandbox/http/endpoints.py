@@ -1,0 +1,186 @@
+"""Endpoints as declarations (DESIGN principle 8), and the one handler that runs them.
+
+A vendor declares a `Listing` or a `Retrieve` per endpoint: its path, the kind of record, its
+marshmallow query schema, how parsed arguments become a vendor-neutral `Query`, its cursor codec,
+its envelope and its render function. Everything else happens here, once:
+
+    parse the query -> decode the cursor -> read a keyset page -> render each record once
+        -> assemble the envelope -> keep the answer while the world stands still
+
+The rule for kept answers is enforced here: an answer depends only on the request's path and
+query string, the credential's world, and that world's versions. A `Route` is a hand-written view
+for what is truly vendor-specific (writes, metadata).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, NamedTuple
+
+import orjson
+from flask import Blueprint, g, request
+
+from sandbox.http import errors
+from sandbox.http.args import QueryArgs, parse
+from sandbox.http.context import json_response, sandbox
+from sandbox.http.cursors import Cursor, InvalidCursor
+from sandbox.http.paging import keyset_page
+from sandbox.world.model import World
+from sandbox.world.store import Filter, Query, Row
+
+Render = Callable[[World, object, tuple], dict]  # (world, record, variant) -> the vendor's dict
+
+
+class PageOut(NamedTuple):
+    """What an envelope needs besides the records: the cursors, encoded, and how many there are."""
+
+    next: str | None
+    previous: str | None
+    count: int
+
+
+def no_variant(args: Mapping) -> tuple:
+    return ()
+
+
+@dataclass(frozen=True)
+class Listing:
+    path: str
+    kind: str
+    args: QueryArgs
+    query: Callable[[Mapping, World], Query]  # parsed arguments -> what to read
+    render: Render
+    cursor: Cursor
+    envelope: Callable[[bytes, PageOut], bytes]  # the page body around the comma-joined records
+    invalid_cursor: Callable[[], errors.ApiError]
+    page_size: Callable[[Mapping], int | None] = lambda args: args["page_size"]  # None: every record
+    cursor_arg: str = "cursor"
+    variant: Callable[[Mapping], tuple] = no_variant  # what else, besides the record, the rendering depends on
+    embeds: tuple[str, ...] = ()  # the kinds the rendering reads besides its own
+    # For a shape other than the rendered records (Truto's raw and debug formats): a function of
+    # the arguments that returns, when they ask for one, `body(args, world, records, out) -> bytes`.
+    reshape: Callable[[Mapping], Callable | None] = lambda args: None
+
+    def view(self):
+        scope_of = _scope(self)
+
+        def list_records():
+            args = parse(self.args)
+            sb, world_key = sandbox(), g.account.world
+            scope = scope_of(world_key)
+            position, reverse = None, False
+            token = args.get(self.cursor_arg)
+            if token:
+                try:
+                    position, reverse = self.cursor.decode(token, scope, lambda rid: _position(sb, world_key, self.kind, rid))
+                except InvalidCursor:
+                    raise self.invalid_cursor() from None
+
+            def build(world: World) -> bytes:
+                query = self.query(args, world)
+                shaped = self.reshape(args)
+                page = keyset_page(lambda **kw: sb.store.page(world_key, query, data=shaped is not None, **kw),
+                                   self.page_size(args), position, reverse)
+                out = PageOut(self.cursor.next(page, scope), self.cursor.previous(page, scope), len(page.rows))
+                if shaped is not None:
+                    return shaped(args, world, [row.record(self.kind) for row in page.rows], out)
+                return self.envelope(rendered(world, self, page.rows, self.variant(args)), out)
+
+            return json_response(kept(world_key, build))
+
+        return list_records
+
+
+@dataclass(frozen=True)
+class Retrieve:
+    path: str  # ends in <record_id>
+    kind: str
+    args: QueryArgs
+    render: Render
+    not_found: Callable[[str], errors.ApiError]
+    locate: Callable[[str], str | None] = lambda value: value  # the path's id -> the stored value; None: 404
+    by: str = "id"  # or "remote_id"
+    include_deleted: bool = True  # whether a record deleted in the remote system is found
+    include_shell: bool = True
+    variant: Callable[[Mapping], tuple] = no_variant
+    embeds: tuple[str, ...] = ()
+    reshape: Callable[[Mapping], Callable | None] = lambda args: None  # body(args, world, record) -> bytes
+
+    def view(self):
+        def retrieve_record(record_id: str):
+            args = parse(self.args)
+            value = self.locate(record_id)
+            sb, world_key = sandbox(), g.account.world
+
+            def build(world: World) -> bytes:
+                shaped = self.reshape(args)
+                rows = [] if value is None else sb.store.page(world_key, Query(
+                    self.kind, (Filter(self.by, "in", (value,)),), self.include_deleted, self.include_shell),
+                    limit=1, data=shaped is not None)
+                if not rows:
+                    raise self.not_found(record_id)
+                if shaped is not None:
+                    return shaped(args, world, rows[0].record(self.kind))
+                return rendered(world, self, rows, self.variant(args))
+
+            return json_response(kept(world_key, build))
+
+        return retrieve_record
+
+
+@dataclass(frozen=True)
+class Route:
+    """A hand-written view, for what no declaration covers."""
+
+    path: str
+    view_function: Callable
+    methods: tuple[str, ...] = ("GET",)
+
+    def view(self):
+        return self.view_function
+
+
+Endpoint = Listing | Retrieve | Route
+
+
+def blueprint(name: str, endpoints: tuple[Endpoint, ...]) -> Blueprint:
+    bp = Blueprint(name, __name__)
+    for e in endpoints:
+        view = e.view()
+        endpoint = view.__name__ if isinstance(e, Route) else f"{e.kind}_{type(e).__name__.lower()}"
+        bp.add_url_rule(e.path, endpoint=endpoint, view_func=view, methods=list(getattr(e, "methods", ("GET",))))
+    return bp
+
+
+def _scope(endpoint: Listing) -> Callable[[str], str]:
+    return lambda world_key: f"{g.vendor.name}/{world_key}/{endpoint.kind}"
+
+
+def _position(sb, world_key: str, kind: str, record_id: str) -> int | None:
+    row = sb.store.get(world_key, kind, record_id, data=False)
+    return row.created_us if row else None
+
+
+def rendered(world: World, endpoint: Listing | Retrieve, rows, variant: tuple) -> bytes:
+    """Records in one vendor variant, comma-joined: each rendered once per version and then kept
+    (DESIGN principle 5). The key holds the record's version and the versions of the kinds its
+    rendering reads, so a write to a kind it does not read leaves it be."""
+    sb = sandbox()
+    get, store, kind, render = sb.record_cache.get, sb.store, endpoint.kind, endpoint.render
+    head = (g.vendor.name, world.key, kind, variant, world.versions[kind][0], world.version(*endpoint.embeds))
+
+    def miss(row: Row) -> bytes:
+        full = row if row.data is not None else store.get(world.key, kind, row.id)
+        return orjson.dumps(render(world, full.record(kind), variant))
+
+    return b",".join(get((*head, row.id, row.version), lambda row=row: miss(row)) for row in rows)
+
+
+def kept(world_key: str, build: Callable[[World], bytes]) -> bytes:
+    """A read's answer for this path and query string, built once while the world stands still:
+    the key is the request itself plus the world's versions, so a kept answer is never stale.
+    `build(world)` gets the world it was keyed on. Only successful bodies are kept."""
+    sb = sandbox()
+    world = sb.store.snapshot(world_key)
+    key = (request.path, request.query_string, world_key, world.stamp)
+    return sb.response_cache.get(key, lambda: build(world))

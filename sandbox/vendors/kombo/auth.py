@@ -1,0 +1,38 @@
+"""Kombo's credentials: `Authorization: Bearer <key>` and `X-Integration-Id` (`<tool>:<id>`)."""
+
+from __future__ import annotations
+
+from flask import Request
+
+from sandbox.accounts import Account
+from sandbox.http import errors
+from sandbox.http.context import sandbox
+from sandbox.vendors.kombo.errors import INTEGRATION_NOT_FOUND
+
+CREDENTIAL_FIELDS = ("api_key", "integration_id")
+
+
+def describe(credential) -> dict:
+    return {"headers": {"Authorization": f"Bearer {credential.values['api_key']}",
+                        "X-Integration-Id": credential.values["integration_id"]},
+            "query": {}}
+
+
+def authenticate(req: Request) -> Account:
+    accounts = sandbox().accounts
+    scheme, _, key = (req.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not accounts.known("kombo", "api_key", key.strip()):
+        raise errors.Unauthorized("The provided API key is invalid or expired.")
+    key = key.strip()
+    if req.url_rule is not None and req.url_rule.endpoint.endswith("check_api_key"):
+        credential = next(c for c in accounts.fixtures.credentials if c.vendor == "kombo" and c.values["api_key"] == key)
+        return accounts.account(credential, key_only=True)
+    integration = req.headers.get("X-Integration-Id")
+    if not integration:
+        raise errors.NotFound("The X-Integration-Id header is missing. Pass the ID of the integration you want to "
+                              "interact with.", code=INTEGRATION_NOT_FOUND)
+    credential = accounts.find("kombo", api_key=key, integration_id=integration)
+    if credential is None:
+        raise errors.NotFound(f"No integration with the ID \"{integration}\" was found for this API key.",
+                              code=INTEGRATION_NOT_FOUND)
+    return accounts.account(credential)

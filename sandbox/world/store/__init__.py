@@ -1,0 +1,110 @@
+"""The store: every world's records, shared by every worker (and, later, every replica).
+
+`Store` is the interface; a backend implements it (`sqlite` now) and is chosen by a store URL
+(`sqlite:///path/to/file`). Nothing outside a backend speaks SQL: callers ask with a `Query`
+(a kind and filters, all vendor-neutral) and get `Row`s back, in `created_at` order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable, NamedTuple, Protocol
+
+from sandbox.world.kinds import KINDS
+from sandbox.world.model import World
+
+OPERATORS = ("in", "eq", "gt", "gte", "lt", "lte", "contains")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition. `field` is a column of the kind (`kinds.KINDS[...].columns`), `id`,
+    `remote_id`, `created` or `modified`, or one of the kind's `via` filters. `in` takes a tuple
+    (an empty one matches nothing); the comparisons take an instant; `contains` a substring
+    (any case)."""
+
+    field: str
+    op: str
+    value: object
+
+
+@dataclass(frozen=True)
+class Query:
+    """A vendor-neutral list query: every filter must hold (AND); `in` matches any value (OR)."""
+
+    kind: str
+    where: tuple[Filter, ...] = ()
+    include_deleted: bool = False
+    include_shell: bool = False
+
+    @classmethod
+    def of(cls, kind: str, *where: Filter | None, include_deleted: bool = False,
+           include_shell: bool = False) -> "Query":
+        """A query from filters, leaving out the ones that are None (not asked for)."""
+        return cls(kind, tuple(f for f in where if f is not None), include_deleted, include_shell)
+
+
+def any_of(field: str, values: Iterable[str] | None) -> Filter | None:
+    """`field` is one of `values`; None (no filter) when `values` is None."""
+    return None if values is None else Filter(field, "in", tuple(values))
+
+
+def compare(field: str, op: str, value) -> Filter | None:
+    return None if value is None else Filter(field, op, value)
+
+
+class Row(NamedTuple):
+    """One stored record before decoding: enough to find a rendered copy in a cache. (A named
+    tuple: a page makes a hundred of them per request.)"""
+
+    id: str
+    version: int
+    created_us: int
+    data: bytes | None  # None when read without it (a page whose records are rendered already)
+
+    def record(self, kind: str):
+        if self.data is None:
+            raise ValueError("this row was read without its data")
+        return KINDS[kind].decode(self.data)
+
+
+class Store(Protocol):
+    def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False) -> bool:
+        """Fill the store with the generated worlds unless it holds them already (and the writes made
+        since); `force` starts again. Returns whether it generated. Safe when processes start at once."""
+
+    def worlds(self) -> list[str]:
+        """The keys of the installed worlds."""
+
+    def snapshot(self, world: str) -> World | None:
+        """The world as of now: its resident kinds and `versions` (per kind; they move with every
+        write of that kind and rise across installs, so a copy made before is never taken for now)."""
+
+    def get(self, world: str, kind: str, record_id: str, *, data: bool = True) -> Row | None:
+        ...
+
+    def page(self, world: str, query: Query, *, after: int | None = None, before: int | None = None,
+             limit: int | None = 100, data: bool = True) -> list[Row]:
+        """Keyset paging in `created_at` order: after the position `after` ascending, or before
+        `before` descending (the caller turns it round); `limit` None reads to the end."""
+
+    def add(self, world: str, kind: str, make: Callable[[datetime], object], now: datetime):
+        """Store `make(created_at)`. `created_at` is `now`, or just after the kind's newest record, so
+        that a new record lands after every page a pager has read. Returns the stored record."""
+
+    def update(self, world: str, kind: str, record_id: str, change: Callable[[object, datetime], object],
+               now: datetime):
+        """Store `change(current, modified_at)`; None if there is no such record."""
+
+
+def open_store(url: str) -> Store:
+    """The backend a store URL names: `sqlite:///relative/path` or `sqlite:////absolute/path`
+    (SQLAlchemy's spelling)."""
+    scheme, sep, rest = url.partition("://")
+    if scheme == "sqlite" and sep and rest.startswith("/") and len(rest) > 1:
+        from sandbox.world.store.sqlite import SqliteStore
+
+        return SqliteStore(Path(rest[1:]))
+    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH")

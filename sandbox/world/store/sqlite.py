@@ -1,0 +1,360 @@
+"""The embedded store: every world's records in one SQLite file (WAL), read and written by every
+gunicorn worker and thread.
+
+One table per kind of record (`kinds.KINDS`), with the columns filters and keyset paging need and
+the whole record as JSON. Each process keeps the resident kinds of a world in memory and reloads a
+kind when its version moves; the other kinds are read page by page.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import os
+import sqlite3
+import threading
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+import orjson
+
+from sandbox.world.kinds import KINDS, RESIDENT, Kind
+from sandbox.world.model import World, from_micros, index, micros
+from sandbox.world.store import Filter, Query, Row
+
+SCHEMA_VERSION = 6  # part of the fingerprint: a store of another layout is rebuilt
+_BASE = ("world", "id", "remote_id", "created_us", "modified_us", "deleted", "shell", "version", "data")
+_COMPARE = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def _table(kind: str) -> str:
+    return f"{kind}_records"
+
+
+def _column(kind: Kind, field: str) -> str:
+    if field in ("created", "modified"):
+        return f"{field}_us"
+    if field in ("id", "remote_id") or field in kind.columns:
+        return field
+    raise ValueError(f"{kind.name} has no column {field!r}")
+
+
+def _schema() -> list[str]:
+    """Tables first, then indexes (built once after a bulk load: cheaper than row by row)."""
+    tables = [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # `generation` rises with every install, so that no process takes a copy made before for now
+        "CREATE TABLE worlds (key TEXT PRIMARY KEY, company TEXT NOT NULL, platform TEXT NOT NULL, "
+        "seed TEXT NOT NULL, generation INTEGER NOT NULL)",
+        "CREATE TABLE versions (world TEXT NOT NULL, kind TEXT NOT NULL, version INTEGER NOT NULL, "
+        "PRIMARY KEY (world, kind))",
+    ]
+    indexes = []
+    for kind in KINDS.values():
+        t = _table(kind.name)
+        extra = "".join(f", {c} {'INTEGER' if c in kind.times else 'TEXT'}" for c in kind.columns)
+        tables.append(f"CREATE TABLE {t} (world TEXT NOT NULL, id TEXT NOT NULL, remote_id TEXT NOT NULL, "
+                      "created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL, deleted INTEGER NOT NULL, "
+                      f"shell INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL{extra}, "
+                      "PRIMARY KEY (world, id))")
+        indexes += [
+            f"CREATE UNIQUE INDEX {t}_by_created ON {t} (world, created_us)",
+            # a default page (live records in created order) is read from this index alone
+            f"CREATE INDEX {t}_live ON {t} (world, deleted, shell, created_us, id, version)",
+            f"CREATE INDEX {t}_by_remote_id ON {t} (world, remote_id)",
+            *(f"CREATE INDEX {t}_by_{c} ON {t} (world, {c})" for c in kind.indexed),
+        ]
+    return tables + indexes
+
+
+def _insert(kind: Kind) -> str:
+    return f"INSERT INTO {_table(kind.name)} VALUES ({', '.join('?' * (len(_BASE) + len(kind.columns)))})"
+
+
+def _row(world: str, kind: Kind, record, version: int, get) -> tuple:
+    deleted_at = getattr(record, "deleted_at", None)
+    values = [micros(v) if name in kind.times and v is not None else v
+              for name, v in zip(kind.columns, kind.values(record, get))]
+    return (world, record.id, record.remote_id, micros(record.created_at), micros(record.modified_at),
+            int(deleted_at is not None), int(getattr(record, "shell", False)), version, orjson.dumps(record),
+            *values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(world: str, query: Query, after: bool, before: bool, data: bool) -> tuple[str, tuple]:
+    """The SQL and parameters of a page query, built once per distinct query."""
+    kind = KINDS[query.kind]
+    where, args = ["world = ?"], [world]
+    for f in query.where:
+        if f.field in kind.via:
+            via = kind.via[f.field]
+            inner = KINDS[via.kind]
+            sql, inner_args = _condition(inner, _column(inner, via.field), via.field in inner.times, f)
+            where.append(f"id IN (SELECT {via.select} FROM {_table(via.kind)} WHERE world = ? AND {sql})")
+            args += [world, *inner_args]
+            continue
+        sql, values = _condition(kind, _column(kind, f.field), f.field in kind.times or f.field in ("created", "modified"), f)
+        where.append(sql)
+        args += values
+    if not query.include_deleted:
+        where.append("deleted = 0")
+    if not query.include_shell:
+        where.append("shell = 0")
+    if after:
+        where.append("created_us > ?")
+    if before:
+        where.append("created_us < ?")
+    columns = "id, version, created_us, data" if data else "id, version, created_us, NULL"
+    order = "DESC" if before else "ASC"
+    return (f"SELECT {columns} FROM {_table(query.kind)} WHERE {' AND '.join(where)} "
+            f"ORDER BY created_us {order} LIMIT ?", tuple(args))
+
+
+def _condition(kind: Kind, column: str, is_time: bool, f) -> tuple[str, list]:
+    if f.op == "in":
+        values = tuple(f.value)
+        return (f"{column} IN ({', '.join('?' * len(values))})" if values else "0"), list(values)
+    if f.op == "contains":
+        return f"instr(lower({column}), lower(?)) > 0", [str(f.value)]
+    value = micros(f.value) if is_time else f.value
+    return f"{column} {_COMPARE[f.op]} ?", [value]
+
+
+class SqliteStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._resident: dict[tuple[str, str], tuple[tuple[int, int], dict]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
+
+    # ---- connections: one per thread and process (a forked worker opens its own) ----
+
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write is on disk
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: a 100,000-interview world's indexes stay in memory
+            self._local.conn, self._local.pid, self._local.snapshots = conn, os.getpid(), None
+        return conn
+
+    def _write(self, work: Callable[[sqlite3.Connection], object]):
+        self._local.snapshots = None  # this connection's own commits do not move its data_version
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    # ---- set-up ----
+
+    def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False) -> bool:
+        fingerprint = f"{SCHEMA_VERSION}/{fingerprint}"
+
+        def work(db):
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone() if "meta" in tables else None
+            if row and row[0] == fingerprint and not force:
+                return False
+            generation = 1
+            if "worlds" in tables and "generation" in {c[1] for c in db.execute("PRAGMA table_info(worlds)")}:
+                generation += db.execute("SELECT COALESCE(MAX(generation), 0) FROM worlds").fetchone()[0]
+            for table in tables:
+                db.execute(f"DROP TABLE {table}")
+            statements = _schema()
+            for statement in statements:
+                if not statement.startswith("CREATE") or "INDEX" not in statement:
+                    db.execute(statement)
+            for world in build():
+                self._insert_world(db, world, generation)
+                world.versions = {k: (generation, 0) for k in KINDS}
+                world.stamp = tuple(sorted(world.versions.items()))
+                world.fetch, world.find = functools.partial(self._fetch, world), functools.partial(self._find, world)
+                built.append(world)
+            for statement in statements:
+                if "INDEX" in statement:
+                    db.execute(statement)
+            db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+            return True
+
+        built: list[World] = []
+        collecting = gc.isenabled()
+        gc.disable()  # a world is millions of young objects; the collector would walk them again and again
+        # Generated data needs no fsync of its own: until the fingerprint is committed a crash just
+        # means generating again. Writes through the API are FULL-synced as ever. Nor does the
+        # commit copy the whole world from the log into the database file (a second write of it):
+        # the first checkpoint after start-up does that, off the path to ready.
+        db = self._db()
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            generated = self._write(work)
+        finally:
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA wal_autocheckpoint=1000")
+            if collecting:
+                gc.enable()
+        with self._lock:
+            self._resident.clear()
+            for world in built:  # what was just written need not be read back
+                for name in RESIDENT:
+                    self._resident[(world.key, name)] = (world.versions[name], getattr(world, KINDS[name].attr))
+        return generated
+
+    def _insert_world(self, db: sqlite3.Connection, world: World, generation: int) -> None:
+        db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, ?)",
+                   (world.key, world.company, world.platform, world.seed, generation))
+        db.executemany("INSERT INTO versions VALUES (?, ?, 0)", ((world.key, k) for k in KINDS))
+
+        def get(kind: str, record_id: str):
+            return getattr(world, KINDS[kind].attr)[record_id]
+
+        # Rows are made as SQLite takes them: a list of a whole world's rows costs more in memory
+        # traffic than the encoding itself.
+        for kind in KINDS.values():
+            records = sorted(getattr(world, kind.attr).values(), key=lambda r: r.created_at)
+            db.executemany(_insert(kind), (_row(world.key, kind, r, 1, get) for r in records))
+
+    # ---- reads ----
+
+    def worlds(self) -> list[str]:
+        return [r[0] for r in self._db().execute("SELECT key FROM worlds ORDER BY key")]
+
+    def snapshot(self, key: str) -> World | None:
+        """Asked on every request, so the answer is kept per thread until the database changes
+        (SQLite's `data_version` moves on another connection's commit; this connection's own writes
+        drop what it kept)."""
+        db = self._db()
+        stamp = db.execute("PRAGMA data_version").fetchone()[0]
+        kept = self._local.snapshots
+        if kept is None or kept[0] != stamp:
+            kept = self._local.snapshots = (stamp, {})
+        hit = kept[1].get(key)
+        if hit is None and key not in kept[1]:
+            hit = kept[1][key] = self._snapshot(key)
+        return hit
+
+    def _snapshot(self, key: str) -> World | None:
+        db = self._db()
+        row = db.execute("SELECT company, platform, seed, generation FROM worlds WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        company, platform, seed, generation = row
+        versions = {k: (generation, v) for k, v in db.execute("SELECT kind, version FROM versions WHERE world = ?",
+                                                                  (key,))}
+        world = World(key=key, company=company, platform=platform, seed=seed, versions=versions,
+                      stamp=tuple(sorted(versions.items())))
+        for name in RESIDENT:
+            kind = KINDS[name]
+            cached = self._resident.get((key, name))
+            if cached is None or cached[0] != versions[name]:
+                records = {rid: kind.decode(data) for rid, data in
+                           db.execute(f"SELECT id, data FROM {_table(name)} WHERE world = ?", (key,))}
+                cached = (versions[name], records)
+                with self._lock:
+                    self._resident[(key, name)] = cached
+            setattr(world, kind.attr, cached[1])
+        world.fetch, world.find = functools.partial(self._fetch, world), functools.partial(self._find, world)
+        return world
+
+    def _fetch(self, world: World, kind: str, record_id: str):
+        k = KINDS[kind]
+        if k.resident:
+            return getattr(world, k.attr)[record_id]
+        row = self.get(world.key, kind, record_id)
+        if row is None:
+            raise LookupError(f"{kind} {record_id} does not exist in world {world.key}")
+        return row.record(kind)
+
+    def _find(self, world: World, kind: str, field: str, record_id: str) -> tuple:
+        k = KINDS[kind]
+        if k.resident:
+            return index(getattr(world, k.attr), field).get(record_id, ())
+        rows = self.page(world.key, Query(kind, (Filter(field, "in", (record_id,)),)), limit=None)
+        return tuple(row.record(kind) for row in rows)
+
+    def get(self, world: str, kind: str, record_id: str, *, data: bool = True) -> Row | None:
+        columns = "id, version, created_us, data" if data else "id, version, created_us, NULL"
+        row = self._db().execute(f"SELECT {columns} FROM {_table(kind)} WHERE world = ? AND id = ?",
+                                 (world, record_id)).fetchone()
+        return Row(*row) if row else None
+
+    def page(self, world: str, query: Query, *, after: int | None = None, before: int | None = None,
+             limit: int | None = 100, data: bool = True) -> list[Row]:
+        sql, args = _compile(world, query, after is not None, before is not None, data)
+        position = (after,) if after is not None else (before,) if before is not None else ()
+        return list(map(Row._make, self._db().execute(sql, (*args, *position, -1 if limit is None else limit))))
+
+    # ---- writes ----
+
+    def add(self, world: str, kind: str, make: Callable[[datetime], object], now: datetime):
+        k = KINDS[kind]
+
+        def work(db):
+            newest = db.execute(f"SELECT MAX(created_us) FROM {_table(kind)} WHERE world = ?", (world,)).fetchone()[0]
+            created = from_micros(max(micros(now), (newest or 0) + 1))
+            stored = replace(make(created), created_at=created, modified_at=created)
+            db.execute(_insert(k), _row(world, k, stored, 1, self._lookup(db, world)))
+            self._wrote(db, world, kind, stored.id)
+            return stored
+
+        return self._write(work)
+
+    def update(self, world: str, kind: str, record_id: str, change: Callable[[object, datetime], object],
+               now: datetime):
+        k = KINDS[kind]
+
+        def work(db):
+            row = db.execute(f"SELECT data, version FROM {_table(kind)} WHERE world = ? AND id = ?",
+                             (world, record_id)).fetchone()
+            if row is None:
+                return None
+            current = k.decode(row[0])
+            modified = from_micros(max(micros(now), micros(current.modified_at) + 1))
+            stored = replace(change(current, modified), id=current.id, created_at=current.created_at,
+                             modified_at=modified)
+            db.execute(_insert(k).replace("INSERT", "REPLACE"),
+                       _row(world, k, stored, row[1] + 1, self._lookup(db, world)))
+            self._wrote(db, world, kind, stored.id)
+            return stored
+
+        return self._write(work)
+
+    @staticmethod
+    def _lookup(db: sqlite3.Connection, world: str):
+        """`get(kind, id)` for derived columns, read inside the writing transaction."""
+        def get(kind: str, record_id: str):
+            row = db.execute(f"SELECT data FROM {_table(kind)} WHERE world = ? AND id = ?", (world, record_id)).fetchone()
+            if row is None:
+                raise LookupError(f"{kind} {record_id} does not exist in world {world}")
+            return KINDS[kind].decode(row[0])
+
+        return get
+
+    def _wrote(self, db: sqlite3.Connection, world: str, kind: str, record_id: str) -> None:
+        """After a write: the kind's version moves, and the records that derive columns from this one
+        get them again."""
+        db.execute("UPDATE versions SET version = version + 1 WHERE world = ? AND kind = ?", (world, kind))
+        get = self._lookup(db, world)
+        for reader in KINDS.values():
+            column = reader.reads.get(kind)
+            if column is None:
+                continue
+            table = _table(reader.name)
+            for rid, data in db.execute(f"SELECT id, data FROM {table} WHERE world = ? AND {column} = ?",
+                                        (world, record_id)).fetchall():
+                values = _row(world, reader, reader.decode(data), 0, get)[len(_BASE):]
+                assignments = ", ".join(f"{c} = ?" for c in reader.columns)
+                db.execute(f"UPDATE {table} SET {assignments} WHERE world = ? AND id = ?", (*values, world, rid))
