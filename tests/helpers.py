@@ -26,32 +26,50 @@ from sandbox.world.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = Path(__file__).resolve().parent / "specs"
-MERGE_KEY = "merge-sandbox-key"
-KOMBO_KEY = "kombo-sandbox-key"
-INTEGRATIONS = {"acme": "greenhouse:8HqxVbUrvEoH4nFYeA9nm2Ut", "globex": "lever:3KbqPZ1vWvSkBTLe7fy6Jd2m",
-                "initech": "ashby:Dv4tGcYhN9wQm2EpRs7LxK5a", "umbrella": "workday:7Ww2JnXcQ4rTb8ZsMf3VhP6e"}
-TOKENS = {"acme": "acme-greenhouse-account-token", "globex": "globex-lever-account-token",
-          "initech": "initech-ashby-account-token", "umbrella": "umbrella-workday-account-token"}
+
+
+@functools.lru_cache(maxsize=None)
+def accounts() -> tuple[dict, ...]:
+    """The default fixtures' credentials, as `ats-sandbox accounts --json` lists them: the tests
+    read credentials from here, never from literals of their own."""
+    from sandbox.accounts import Accounts
+    from sandbox.vendors import registry
+
+    return tuple(Accounts(fixtures.load(DEFAULT_FIXTURES), registry()).listing())
+
+
+def credential(vendor: str, world_key: str = "acme", category: str = "ats") -> dict:
+    """The listed credential of a vendor for a world: `headers` and `query` to send."""
+    return next(a for a in accounts() if a["vendor"] == vendor and a["world"] == world_key
+                and a.get("category", "ats") == category)
+
+
+def _bearer(vendor: str) -> str:
+    return credential(vendor)["headers"]["Authorization"].split(" ", 1)[1]
+
+
+WORLDS = tuple(dict.fromkeys(a["world"] for a in accounts()))
+MERGE_KEY = _bearer("merge")
+KOMBO_KEY = _bearer("kombo")
+TRUTO_TOKEN = _bearer("truto")
+BINDBEE_KEY = _bearer("bindbee")
+TOKENS = {w: credential("merge", w)["headers"]["X-Account-Token"] for w in WORLDS}
+INTEGRATIONS = {w: credential("kombo", w)["headers"]["X-Integration-Id"] for w in WORLDS}
+TRUTO_ACCOUNTS = {w: credential("truto", w)["query"]["integrated_account_id"] for w in WORLDS}
+CONNECTORS = {w: credential("bindbee", w)["headers"]["x-connector-token"] for w in WORLDS}
+HRIS_CONNECTOR = credential("bindbee", "acme", "hris")["headers"]["x-connector-token"]
 
 
 def merge_headers(world: str = "acme") -> dict:
-    return {"Authorization": f"Bearer {MERGE_KEY}", "X-Account-Token": TOKENS[world]}
+    return dict(credential("merge", world)["headers"])
 
 
 def kombo_headers(world: str = "acme") -> dict:
-    return {"Authorization": f"Bearer {KOMBO_KEY}", "X-Integration-Id": INTEGRATIONS[world]}
-
-
-TRUTO_TOKEN = "truto-sandbox-token"
-TRUTO_ACCOUNTS = {"acme": "62f44730-dd91-461e-bd6a-aedd9e0ad79d", "globex": "0f3c2a9e-5b1d-4c7e-8a6f-2d9b4e1c7a53",
-                  "initech": "a7d5e2c1-9f4b-4e3a-b8c6-5d1f0e9a2b74", "umbrella": "c4b8f1e6-2a7d-4c9b-9e3f-7a5d2c8e1b96"}
-BINDBEE_KEY = "bindbee-sandbox-key"
-CONNECTORS = {"acme": "acme-greenhouse-connector", "globex": "globex-lever-connector",
-              "initech": "initech-ashby-connector", "umbrella": "umbrella-workday-connector"}
+    return dict(credential("kombo", world)["headers"])
 
 
 def bindbee_headers(world: str = "acme") -> dict:
-    return {"Authorization": f"Bearer {BINDBEE_KEY}", "x-connector-token": CONNECTORS[world]}
+    return dict(credential("bindbee", world)["headers"])
 
 
 @functools.lru_cache(maxsize=None)

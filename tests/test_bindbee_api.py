@@ -10,7 +10,7 @@ import pytest
 
 from sandbox.vendors.bindbee.render import bid, world_id
 from sandbox.world.model import iso_z
-from tests.helpers import BINDBEE_KEY, CONNECTORS, bindbee_headers, spec_errors, tiny_app, visible, world
+from tests.helpers import BINDBEE_KEY, CONNECTORS, HRIS_CONNECTOR, bindbee_headers, spec_errors, tiny_app, visible, world
 
 BASE = "/bindbee/api/ats/v1/scheduled-interviews"
 SPEC = "bindbee/bindbee-scheduled-interview-api-openapi.yml"
@@ -132,7 +132,7 @@ BAD_INPUTS = [
         {"type": "missing", "loc": ["header", "x-connector-token"], "msg": "Field required", "input": None}]}, VALIDATION),
     ("unknown connector token", BASE, {**H, "x-connector-token": "nope"}, 401, {"detail": "Invalid connector token"},
      "ErrorResponse"),
-    ("an HRIS connector", BASE, {**H, "x-connector-token": "acme-bamboohr-hris-connector"}, 403, {
+    ("an HRIS connector", BASE, {**H, "x-connector-token": HRIS_CONNECTOR}, 403, {
         "detail": "This connector token belongs to a hris connector and cannot access ATS endpoints."}, "ErrorResponse"),
     ("page_size 201", BASE + "?page_size=201", H, 422, {"detail": [
         {"type": "less_than_equal", "loc": ["query", "page_size"], "msg": "Input should be less than or equal to 200",

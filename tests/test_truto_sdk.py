@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers import ROOT, TRUTO_ACCOUNTS, TRUTO_TOKEN, visible, world
+from tests.helpers import ROOT, TRUTO_ACCOUNTS, TRUTO_TOKEN, Server, visible, world
 
 SDK = "truto-python-sdk==0.1.6"
 VENV = ROOT / ".venv-truto"
@@ -39,19 +39,61 @@ def truto_python() -> str:
     return str(VENV / "bin" / "python")
 
 
-def test_truto_sdk_lists_every_interview_page_by_page_and_gets_each(truto_python, server):
-    out = subprocess.run([truto_python, str(ROOT / "tests" / "truto_sdk_client.py"), f"{server.url}/truto", TRUTO_TOKEN,
-                          *TRUTO_ACCOUNTS.values()], capture_output=True, text=True, timeout=300)
+# Truto resource -> the world's records it lists
+RELATED = {"candidates": "candidates", "applications": "applications", "jobs": "jobs", "users": "users",
+           "job_interview_stages": "stages"}
+
+
+@pytest.fixture(scope="module")
+def truto_server(tmp_path_factory):
+    """A server of its own: the SDK reads thousands of records by id, faster than the 500 per 10 s
+    Truto's limit allows, so the limit is raised."""
+    srv = Server(tmp_path_factory.mktemp("truto-sdk") / "data", workers=2, rate_limit=1_000_000)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def seen(truto_python, truto_server) -> dict:
+    """What the SDK read of every resource of every integrated account."""
+    out = subprocess.run([truto_python, str(ROOT / "tests" / "truto_sdk_client.py"), f"{truto_server.url}/truto", TRUTO_TOKEN,
+                          ",".join(["interviews", *RELATED]), *TRUTO_ACCOUNTS.values()],
+                         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
-    seen = json.loads(out.stdout)
+    return json.loads(out.stdout)
+
+
+def test_truto_sdk_lists_every_interview_page_by_page_and_gets_each(seen):
     for key, account in TRUTO_ACCOUNTS.items():
         live = visible(world(key))
-        listed, got = seen[account]["listed"], seen[account]["got"]
+        listed, got = seen[account]["interviews"]["listed"], seen[account]["interviews"]["got"]
         created = [i["id"] for i in listed[len(live):]]  # interviews other tests wrote through this server
         assert [i["id"] for i in listed[:len(live)]] == [i.remote_id for i in live]
         assert len({i["id"] for i in listed}) == len(listed)
-        assert seen[account]["pages"] == -(-len(listed) // 50)
+        assert seen[account]["interviews"]["pages"] == -(-len(listed) // 50)
         assert got == listed  # get returns the object itself, the same as listed
-        assert seen[account]["to_array"] == [i["id"] for i in listed]
+        assert seen[account]["interviews"]["to_array"] == [i["id"] for i in listed]
         if key != "acme":
             assert created == []
+
+
+@pytest.mark.parametrize("resource", RELATED)
+def test_truto_sdk_lists_every_related_record_page_by_page_and_gets_each(seen, resource):
+    for key, account in TRUTO_ACCOUNTS.items():
+        records = sorted(getattr(world(key), RELATED[resource]).values(), key=lambda r: r.created_at)
+        read = seen[account][resource]
+        assert [r["id"] for r in read["listed"]] == [r.remote_id for r in records]
+        assert read["pages"] == max(1, -(-len(records) // 50))
+        assert read["got"] == read["listed"] and read["to_array"] == [r.remote_id for r in records]
+
+
+def test_truto_interview_references_name_records_the_related_endpoints_list(seen):
+    for account in TRUTO_ACCOUNTS.values():
+        ids = {resource: {r["id"] for r in seen[account][resource]["listed"]} for resource in RELATED}
+        for interview in seen[account]["interviews"]["listed"]:
+            assert interview["application"]["id"] in ids["applications"]
+            assert interview["candidate"]["id"] in ids["candidates"]
+            for person in interview.get("interviewers", []):
+                assert person["id"] in ids["users"]
+            if interview.get("job_interview_stage"):
+                assert interview["job_interview_stage"]["id"] in ids["job_interview_stages"]

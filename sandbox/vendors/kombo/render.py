@@ -62,11 +62,18 @@ def _job_ref(j: Job) -> dict:
 
 
 def _stage_ref(s: Stage) -> dict:
-    return {"id": kid(s.id), "remote_id": s.remote_id, "name": s.name, "index": s.order}
+    """A stage as Kombo nests it. `status` and `custom_fields` are in the current SDK's models,
+    not yet in the spec copy the tests hold; both accept them."""
+    return {"id": kid(s.id), "remote_id": s.remote_id, "name": s.name, "index": s.order, "status": "ACTIVE",
+            "custom_fields": {}}
 
 
 def _emails(c: Candidate) -> list[dict]:
     return [{"email_address": c.email, "type": "PRIVATE"}]
+
+
+def _phones(c: Candidate) -> list[dict]:
+    return [{"phone_number": c.phone, "type": "MOBILE"}]
 
 
 def interview(world: World, i: Interview, variant: tuple = ()) -> dict:
@@ -115,7 +122,9 @@ def application(world: World, a: Application, variant: tuple = ()) -> dict:
         "integration_fields": [], "remote_url": None, "changed_at": ms(a.modified_at), "remote_deleted_at": None,
         "remote_created_at": ms(a.applied_at), "remote_updated_at": ms(a.modified_at), "remote_data": None,
         "candidate": {"id": kid(candidate.id), "remote_id": candidate.remote_id, "first_name": candidate.first_name,
-                      "last_name": candidate.last_name, "email_addresses": _emails(candidate)},
+                      "last_name": candidate.last_name, "email_addresses": _emails(candidate),
+                      "phone_numbers": _phones(candidate), "social_media": [],
+                      "source": a.source, "remote_url": None, "tags": []},
         "current_stage": _stage_ref(stage) if stage else None,
         "job": _job_ref(world.jobs[a.job_id]),
         "interviews": [{"id": kid(i.id), "remote_id": i.remote_id, "title": i.title, "starting_at": ms(i.start_at),
@@ -131,7 +140,7 @@ def candidate(world: World, c: Candidate, variant: tuple = ()) -> dict:
         "id": kid(c.id), "remote_id": c.remote_id, "first_name": c.first_name, "last_name": c.last_name,
         "company": c.company, "title": c.title, "confidential": False,
         "source": applications[0].source if applications else None,
-        "phone_numbers": [{"phone_number": c.phone, "type": "MOBILE"}], "email_addresses": _emails(c),
+        "phone_numbers": _phones(c), "email_addresses": _emails(c),
         "social_media": [], "location": None, "custom_fields": {}, "integration_fields": [], "remote_url": None,
         "remote_created_at": ms(c.remote_created_at), "remote_updated_at": ms(c.modified_at), "remote_data": None,
         "changed_at": ms(c.modified_at), "remote_deleted_at": None,
@@ -175,5 +184,5 @@ def user(world: World, u: User, variant: tuple = ()) -> dict:
 
 
 def application_stage(world: World, s: Stage, variant: tuple = ()) -> dict:
-    return {"id": kid(s.id), "remote_id": s.remote_id, "name": s.name, "remote_data": None,
-            "changed_at": ms(s.modified_at), "remote_deleted_at": None}
+    return {"id": kid(s.id), "remote_id": s.remote_id, "name": s.name, "status": "ACTIVE", "custom_fields": {},
+            "remote_data": None, "changed_at": ms(s.modified_at), "remote_deleted_at": None}

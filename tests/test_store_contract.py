@@ -1,0 +1,203 @@
+"""The store contract: what every backend of `sandbox.world.store.Store` must do, run against each
+one (SQLite now). Two small generated worlds are the data; the generator is the truth."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from sandbox.world.generate import WorldSpec, generate
+from sandbox.world.kinds import KINDS, RESIDENT
+from sandbox.world.model import micros
+from sandbox.world.store import Filter, Query, Store, open_store
+
+EPOCH = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
+SPECS = (WorldSpec("north", "North Co", "greenhouse", 1, 40), WorldSpec("south", "South Co", "lever", 2, 30))
+BACKENDS = ["sqlite"]
+
+
+def truth() -> dict:
+    return {spec.key: generate(spec, "contract", EPOCH) for spec in SPECS}
+
+
+TRUTH = truth()
+
+
+def build():
+    return truth().values()
+
+
+def url(backend: str, tmp_path) -> str:
+    return {"sqlite": f"sqlite:///{tmp_path / 'store.sqlite3'}"}[backend]
+
+
+def ids(rows) -> list[str]:
+    return [r.id for r in rows]
+
+
+def in_order(records, keep=lambda r: True) -> list[str]:
+    return [r.id for r in sorted(records, key=lambda r: r.created_at) if keep(r)]
+
+
+def live(r) -> bool:
+    return getattr(r, "deleted_at", None) is None and not getattr(r, "shell", False)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path) -> Store:
+    s = open_store(url(request.param, tmp_path))
+    assert s.install("fp-1", build) is True
+    return s
+
+
+class TestStoreContract:
+    def test_install_generates_once_per_fingerprint_and_force_starts_again(self, store, tmp_path):
+        assert store.install("fp-1", build) is False
+        assert store.worlds() == ["north", "south"]
+        before = store.snapshot("north").versions
+        store.add("north", "user", lambda created: replace(TRUTH["north"].users[next(iter(TRUTH["north"].users))],
+                                                           id="f" * 32, remote_id="new"), EPOCH)
+        assert store.install("fp-1", build, force=True) is True
+        after = store.snapshot("north").versions
+        assert store.get("north", "user", "f" * 32) is None
+        assert all(after[k][0] > before[k][0] for k in KINDS)  # a new generation: no copy made before is taken for now
+        assert store.install("fp-2", build) is True
+
+    def test_snapshot_holds_the_resident_kinds_and_a_version_per_kind(self, store):
+        for key, w in TRUTH.items():
+            snap = store.snapshot(key)
+            assert (snap.company, snap.platform) == (w.company, w.platform)
+            for kind in RESIDENT:
+                attr = KINDS[kind].attr
+                assert getattr(snap, attr) == getattr(w, attr)
+            assert set(snap.versions) == set(KINDS)
+            assert snap.record("interview", next(iter(w.interviews))) == next(iter(w.interviews.values()))
+        assert store.snapshot("nowhere") is None
+
+    @pytest.mark.parametrize("kind", list(KINDS))
+    def test_a_default_page_is_every_live_record_in_created_order(self, store, kind):
+        for key, w in TRUTH.items():
+            records = getattr(w, KINDS[kind].attr).values()
+            assert ids(store.page(key, Query(kind), limit=None)) == in_order(records, live)
+            assert ids(store.page(key, Query(kind, (), True, True), limit=None)) == in_order(records)
+
+    @pytest.mark.parametrize("kind", list(KINDS))
+    def test_each_column_filters_exactly_its_records(self, store, kind):
+        k, w = KINDS[kind], TRUTH["north"]
+        records = list(getattr(w, k.attr).values())
+
+        def get(other: str, record_id: str):
+            return getattr(w, KINDS[other].attr)[record_id]
+
+        for column in ("id", "remote_id", *k.columns):
+            value_of = (lambda r: getattr(r, column)) if column in ("id", "remote_id") else \
+                (lambda r, c=column: k.columns[c](r, get))
+            if column in k.times:
+                pivot = sorted(value_of(r) for r in records if value_of(r) is not None)[len(records) // 2]
+                for op, holds in (("gt", lambda v: v > pivot), ("lte", lambda v: v <= pivot), ("eq", lambda v: v == pivot)):
+                    got = store.page("north", Query(kind, (Filter(column, op, pivot),), True, True), limit=None)
+                    assert ids(got) == in_order(records, lambda r: value_of(r) is not None and holds(value_of(r)))
+                continue
+            values = sorted({value_of(r) for r in records if value_of(r) is not None}, key=str)[:3]
+            got = store.page("north", Query(kind, (Filter(column, "in", tuple(values)),), True, True), limit=None)
+            assert ids(got) == in_order(records, lambda r: value_of(r) in values), column
+            assert store.page("north", Query(kind, (Filter(column, "in", ()),)), limit=None) == []
+
+    def test_created_and_modified_compare_strictly(self, store):
+        records = list(TRUTH["north"].applications.values())
+        pivot = sorted(r.created_at for r in records)[10]
+        got = store.page("north", Query("application", (Filter("created", "gt", pivot),
+                                                        Filter("modified", "lt", EPOCH))), limit=None)
+        assert ids(got) == in_order(records, lambda r: r.created_at > pivot and r.modified_at < EPOCH)
+
+    def test_contains_ignores_case_and_via_filters_through_another_kind(self, store):
+        w = TRUTH["north"]
+        title = next(iter(w.jobs.values())).title
+        got = store.page("north", Query("job", (Filter("title", "contains", title[2:8].upper()),)), limit=None)
+        assert ids(got) == in_order(w.jobs.values(), lambda j: title[2:8].lower() in j.title.lower())
+        job_id = next(iter(w.jobs))
+        applied = {a.candidate_id for a in w.applications.values() if a.job_id == job_id}
+        got = store.page("north", Query("candidate", (Filter("job_id", "in", (job_id,)),)), limit=None)
+        assert ids(got) == in_order(w.candidates.values(), lambda c: c.id in applied) and applied
+
+    def test_keyset_pages_forward_and_backward_without_gaps(self, store):
+        everything = ids(store.page("north", Query("interview"), limit=None))
+        forward, position = [], None
+        while True:
+            page = store.page("north", Query("interview"), after=position, limit=7)
+            forward += ids(page)
+            if len(page) < 7:
+                break
+            position = page[-1].created_us
+        assert forward == everything
+        last = store.get("north", "interview", everything[-1])
+        back = store.page("north", Query("interview"), before=last.created_us, limit=5)
+        assert ids(back) == everything[-2:-7:-1]
+
+    def test_worlds_do_not_see_each_others_records(self, store):
+        north_id = next(iter(TRUTH["north"].interviews))
+        assert store.get("south", "interview", north_id) is None
+        assert store.page("south", Query("interview", (Filter("id", "in", (north_id,)),))) == []
+
+    def test_add_lands_after_the_newest_record_and_moves_only_its_kinds_version(self, store):
+        before = store.snapshot("north").versions
+        template = next(iter(TRUTH["north"].interviews.values()))
+        early = EPOCH - timedelta(days=400)  # a clock behind the data: still lands last
+        stored = store.add("north", "interview", lambda created: replace(template, id="a" * 32, remote_id="x1"), early)
+        rows = store.page("north", Query("interview"), limit=None)
+        assert rows[-1].id == "a" * 32 and rows[-1].version == 1
+        assert rows[-1].created_us == micros(stored.created_at) > rows[-2].created_us
+        after = store.snapshot("north").versions
+        assert after["interview"] > before["interview"]
+        assert {k: v for k, v in after.items() if k != "interview"} == {k: v for k, v in before.items() if k != "interview"}
+        assert store.snapshot("south").versions["interview"] == before["interview"]
+
+    def test_update_changes_the_record_its_version_and_modified_at(self, store):
+        iid, current = next(iter(TRUTH["north"].interviews.items()))
+        now = EPOCH + timedelta(days=1)
+        stored = store.update("north", "interview", iid, lambda i, modified: replace(i, title="Moved"), now)
+        row = store.get("north", "interview", iid)
+        assert row.record("interview").title == "Moved" and row.version == 2
+        assert stored.modified_at == now and stored.created_at == current.created_at
+        assert store.update("north", "interview", "0" * 32, lambda i, m: i, now) is None
+
+    def test_a_write_to_a_parent_recomputes_the_columns_derived_from_it(self, store):
+        w = TRUTH["north"]
+        interview = next(i for i in w.interviews.values() if live(i))
+        other_job = next(j for j in w.jobs if j != w.applications[interview.application_id].job_id)
+        later = EPOCH + timedelta(days=3)
+        store.update("north", "application", interview.application_id, lambda a, m: replace(a, job_id=other_job), later)
+        by_job = store.page("north", Query("interview", (Filter("job_id", "in", (other_job,)),)), limit=None)
+        assert interview.id in ids(by_job)
+        updated = store.page("north", Query("interview", (Filter("updated", "gte", later),)), limit=None)
+        assert interview.id in ids(updated)
+        assert store.snapshot("north").applications[interview.application_id].job_id == other_job
+
+    def test_concurrent_writers_lose_nothing_and_never_share_an_instant(self, store, tmp_path):
+        template = next(iter(TRUTH["north"].users.values()))
+
+        def write(prefix: str, n: int) -> None:
+            for i in range(n):
+                store.add("north", "user", lambda created, i=i: replace(template, id=f"{prefix}{i:031x}"[:32],
+                                                                        remote_id=f"{prefix}{i}"), EPOCH)
+
+        # Processes fork first, as gunicorn's workers do: a process forked while one of its threads
+        # is inside a transaction inherits SQLite's idea of that lock.
+        procs = [multiprocessing.get_context("fork").Process(target=write, args=(p, 25)) for p in "ef"]
+        threads = [threading.Thread(target=write, args=(p, 25)) for p in "bcd"]
+        for t in (*procs, *threads):
+            t.start()
+        for t in threads:
+            t.join()
+        for p in procs:
+            p.join()
+            assert p.exitcode == 0
+        rows = store.page("north", Query("user"), limit=None)
+        mine = {f"{p}{i:031x}"[:32] for p in "bcdef" for i in range(25)}
+        written = [r for r in rows if r.id in mine]
+        assert len(written) == 125 and len({r.created_us for r in rows}) == len(rows)
+        assert len(store.snapshot("north").users) == len(TRUTH["north"].users) + 125
