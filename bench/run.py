@@ -31,14 +31,23 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from sandbox.vendors.bindbee.render import bid  # noqa: E402
+from sandbox import fixtures as fixtures_mod  # noqa: E402
+from sandbox.accounts import Accounts  # noqa: E402
+from sandbox.settings import DEFAULT_FIXTURES  # noqa: E402
+from sandbox.vendors import registry  # noqa: E402
+from sandbox.vendors.bindbee.ids import bid  # noqa: E402
 from sandbox.vendors.kombo.render import kid  # noqa: E402
 
-MERGE = {"Authorization": "Bearer merge-sandbox-key", "X-Account-Token": "acme-greenhouse-account-token"}
-KOMBO = {"Authorization": "Bearer kombo-sandbox-key", "X-Integration-Id": "greenhouse:8HqxVbUrvEoH4nFYeA9nm2Ut"}
-TRUTO = {"Authorization": "Bearer truto-sandbox-token"}
-TRUTO_ACCOUNT = "62f44730-dd91-461e-bd6a-aedd9e0ad79d"
-BINDBEE = {"Authorization": "Bearer bindbee-sandbox-key", "x-connector-token": "acme-greenhouse-connector"}
+
+def credentials(fixtures: Path, world: str) -> dict[str, dict]:
+    """Each vendor's listed credential for `world`, as `ats-sandbox accounts` lists them."""
+    listing = Accounts(fixtures_mod.load(fixtures), registry()).listing()
+    return {a["vendor"]: a for a in reversed(listing) if a["world"] == world and a.get("category", "ats") == "ats"}
+
+
+ACME = credentials(DEFAULT_FIXTURES, "acme")
+MERGE, KOMBO, TRUTO, BINDBEE = (ACME[v]["headers"] for v in ("merge", "kombo", "truto", "bindbee"))
+TRUTO_ACCOUNT = ACME["truto"]["query"]["integrated_account_id"]
 PINNED = "0b4f6a435d0e4c1e9a573c0e8d1b2a01"  # the interview pinned in fixtures/sandbox.toml
 UNLIMITED = 1_000_000_000  # the benchmark measures the rate limiter's cost, not its refusals
 
@@ -145,21 +154,23 @@ def rows(sandbox_port: int) -> list[dict]:
                   "organizer_user_id": kombo_user, "location": {"type": "VIRTUAL", "address": "https://zoom.us/j/1"}}
     truto = f"integrated_account_id={TRUTO_ACCOUNT}"
     return [
-        {"name": "merge list (100)", "path": "/merge/api/ats/v1/interviews?page_size=100", "headers": MERGE, "target": 0.6},
+        {"name": "merge list (100)", "path": "/merge/api/ats/v1/interviews?page_size=100", "headers": MERGE, "target": 0.7},
         {"name": "merge get", "path": f"/merge/api/ats/v1/interviews/{PINNED}", "headers": MERGE, "target": 0.7},
+        {"name": "merge applications list (100)", "path": "/merge/api/ats/v1/applications?page_size=100&expand=candidate",
+         "headers": MERGE, "target": 0.7},
         {"name": "merge create", "path": "/merge/api/ats/v1/interviews", "headers": MERGE, "method": "POST",
          "body": json.dumps(merge_body)},
         {"name": "kombo list (100)", "path": "/kombo/v1/ats/interviews?page_size=100&include_deleted=false"
-                                             "&ignore_unsupported_filters=false", "headers": KOMBO, "target": 0.6},
+                                             "&ignore_unsupported_filters=false", "headers": KOMBO, "target": 0.7},
         {"name": "kombo get (ids=)", "path": f"/kombo/v1/ats/interviews?ids={kid(PINNED)}", "headers": KOMBO,
          "target": 0.7},
         {"name": "kombo create", "path": f"/kombo/v1/ats/applications/{kombo_app}/interviews", "headers": KOMBO,
          "method": "POST", "body": json.dumps(kombo_body)},
         {"name": "truto list (100)", "path": f"/truto/unified/ats/interviews?{truto}&limit=100", "headers": TRUTO,
-         "target": 0.6},
+         "target": 0.7},
         {"name": "truto get", "path": f"/truto/unified/ats/interviews/90000001?{truto}", "headers": TRUTO, "target": 0.7},
         {"name": "bindbee list (100)", "path": "/bindbee/api/ats/v1/scheduled-interviews?page_size=100",
-         "headers": BINDBEE, "target": 0.6},
+         "headers": BINDBEE, "target": 0.7},
         {"name": "bindbee get", "path": f"/bindbee/api/ats/v1/scheduled-interviews/{bid(PINNED)}", "headers": BINDBEE,
          "target": 0.7},
     ]
@@ -187,7 +198,7 @@ def scale(work: Path, size: int, duration: float) -> dict:
     text = (ROOT / "bench" / "fixtures-100k" / "sandbox.toml").read_text()
     (fixtures / "sandbox.toml").write_text(text.replace("interviews = 100000", f"interviews = {size}"))
     server = serve(work / "scale", work / "scale.log", fixtures)
-    headers = {"Authorization": "Bearer merge-sandbox-key", "X-Account-Token": "big-greenhouse-account-token"}
+    headers = credentials(fixtures, "big")["merge"]["headers"]
     try:
         ready = wait_for(server.port, "/_sandbox/health", timeout=120) - server.started
         base = "/merge/api/ats/v1/interviews?page_size=100"

@@ -23,6 +23,17 @@ class Account:
         return f"{c.vendor}:{sorted(c.values.items())}"
 
 
+def how_to_send(bearer: str, headers: dict[str, str] | None = None, query: dict[str, str] | None = None):
+    """A vendor's `describe`: its credential's `bearer` field as `Authorization: Bearer …`, and the
+    other fields under the header and query names given (name -> field)."""
+    def describe(credential: Credential) -> dict:
+        v = credential.values
+        return {"headers": {"Authorization": f"Bearer {v[bearer]}", **{h: v[f] for h, f in (headers or {}).items()}},
+                "query": {q: v[f] for q, f in (query or {}).items()}}
+
+    return describe
+
+
 class Accounts:
     def __init__(self, fixtures: Fixtures, vendors: dict):
         self.fixtures = fixtures

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
                  journal=pipeline.Journal(), limits=Limits(settings.data_dir / "limits.sqlite3"))
     sb.install()
 
-    app = Flask(__name__)
+    app = SandboxFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False
     app.extensions["sandbox"] = sb
@@ -77,6 +77,13 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     pipeline.install(app, list(vendors.values()))
     app.wsgi_app = _without_trailing_slash(app.wsgi_app)
     return app
+
+
+class SandboxFlask(Flask):
+    def ensure_sync(self, func):
+        """Every view and hook here is synchronous: skip Flask's per-call check for coroutines
+        (three `inspect` calls a request)."""
+        return func
 
 
 def _without_trailing_slash(wsgi_app):

@@ -12,7 +12,7 @@ from sandbox.settings import Settings
 
 def _settings(ns: argparse.Namespace) -> Settings:
     return Settings.from_env(host=ns.host, port=ns.port, workers=ns.workers, seed=ns.seed, fixtures=ns.fixtures,
-                             data_dir=ns.data_dir, now=getattr(ns, "now", None), vendors=ns.vendors,
+                             data_dir=ns.data_dir, store=ns.store, now=getattr(ns, "now", None), vendors=ns.vendors,
                              rate_limit=getattr(ns, "rate_limit", None))
 
 
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--seed", help="sandbox seed, overriding the fixtures' (SANDBOX_SEED)")
         p.add_argument("--fixtures", help="fixtures directory (SANDBOX_FIXTURES, default ./fixtures)")
         p.add_argument("--data-dir", help="where the store lives (SANDBOX_DATA_DIR, default .sandbox-data)")
+        p.add_argument("--store", help="the store's URL (SANDBOX_STORE, default sqlite:///<data-dir>/sandbox.sqlite3)")
         p.add_argument("--vendors", help="comma-separated vendors to serve (SANDBOX_VENDORS, default all)")
         if name == "serve":
             p.add_argument("--now", help="freeze the sandbox clock at this ISO 8601 instant (SANDBOX_NOW)")

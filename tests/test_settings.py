@@ -40,3 +40,20 @@ def test_unknown_vendor_is_refused(capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["accounts", "--vendors", "greenhouse"])
     assert exit_.value.code == 2 and "unknown vendor(s): greenhouse" in capsys.readouterr().err
+
+
+def test_the_store_url_defaults_inside_the_data_dir_and_a_flag_or_variable_names_another(monkeypatch, tmp_path):
+    assert Settings.from_env({"SANDBOX_DATA_DIR": "/d"}).store_url == "sqlite:////d/sandbox.sqlite3"
+    assert Settings.from_env({"SANDBOX_STORE": "sqlite:///x.db"}).store_url == "sqlite:///x.db"
+    served = []
+    monkeypatch.setattr(cli, "serve", lambda settings: served.append(settings) or 0)
+    assert cli.main(["serve", "--store", f"sqlite:///{tmp_path}/s.db"]) == 0
+    assert served[0].store_url == f"sqlite:///{tmp_path}/s.db"
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@h/db", "sqlite://", "sqlite:///", "file.db"])
+def test_a_store_url_of_no_known_backend_is_refused(url):
+    from sandbox.world.store import open_store
+
+    with pytest.raises(ValueError, match="unsupported store URL"):
+        open_store(url)

@@ -22,7 +22,7 @@ from flask import Blueprint, g, request
 
 from sandbox.http import errors
 from sandbox.http.args import QueryArgs, parse
-from sandbox.http.context import json_response, sandbox
+from sandbox.http.context import json_response
 from sandbox.http.cursors import Cursor, InvalidCursor
 from sandbox.http.paging import keyset_page
 from sandbox.world.model import World
@@ -65,9 +65,9 @@ class Listing:
         scope_of = _scope(self)
 
         def list_records():
-            args = parse(self.args)
-            sb, world_key = sandbox(), g.account.world
-            scope = scope_of(world_key)
+            args, ctx = parse(self.args), g._get_current_object()
+            sb, world_key = ctx.sb, ctx.account.world
+            scope = scope_of(ctx.vendor, world_key)
             position, reverse = None, False
             token = args.get(self.cursor_arg)
             if token:
@@ -84,9 +84,9 @@ class Listing:
                 out = PageOut(self.cursor.next(page, scope), self.cursor.previous(page, scope), len(page.rows))
                 if shaped is not None:
                     return shaped(args, world, [row.record(self.kind) for row in page.rows], out)
-                return self.envelope(rendered(world, self, page.rows, self.variant(args)), out)
+                return self.envelope(rendered(ctx, world, self, page.rows, self.variant(args)), out)
 
-            return json_response(kept(world_key, build))
+            return json_response(kept(ctx, world_key, build))
 
         return list_records
 
@@ -108,9 +108,9 @@ class Retrieve:
 
     def view(self):
         def retrieve_record(record_id: str):
-            args = parse(self.args)
+            args, ctx = parse(self.args), g._get_current_object()
             value = self.locate(record_id)
-            sb, world_key = sandbox(), g.account.world
+            sb, world_key = ctx.sb, ctx.account.world
 
             def build(world: World) -> bytes:
                 shaped = self.reshape(args)
@@ -121,9 +121,9 @@ class Retrieve:
                     raise self.not_found(record_id)
                 if shaped is not None:
                     return shaped(args, world, rows[0].record(self.kind))
-                return rendered(world, self, rows, self.variant(args))
+                return rendered(ctx, world, self, rows, self.variant(args))
 
-            return json_response(kept(world_key, build))
+            return json_response(kept(ctx, world_key, build))
 
         return retrieve_record
 
@@ -152,8 +152,8 @@ def blueprint(name: str, endpoints: tuple[Endpoint, ...]) -> Blueprint:
     return bp
 
 
-def _scope(endpoint: Listing) -> Callable[[str], str]:
-    return lambda world_key: f"{g.vendor.name}/{world_key}/{endpoint.kind}"
+def _scope(endpoint: Listing) -> Callable:
+    return lambda vendor, world_key: f"{vendor.name}/{world_key}/{endpoint.kind}"
 
 
 def _position(sb, world_key: str, kind: str, record_id: str) -> int | None:
@@ -161,13 +161,13 @@ def _position(sb, world_key: str, kind: str, record_id: str) -> int | None:
     return row.created_us if row else None
 
 
-def rendered(world: World, endpoint: Listing | Retrieve, rows, variant: tuple) -> bytes:
+def rendered(ctx, world: World, endpoint: Listing | Retrieve, rows, variant: tuple) -> bytes:
     """Records in one vendor variant, comma-joined: each rendered once per version and then kept
     (DESIGN principle 5). The key holds the record's version and the versions of the kinds its
     rendering reads, so a write to a kind it does not read leaves it be."""
-    sb = sandbox()
+    sb = ctx.sb
     get, store, kind, render = sb.record_cache.get, sb.store, endpoint.kind, endpoint.render
-    head = (g.vendor.name, world.key, kind, variant, world.versions[kind][0], world.version(*endpoint.embeds))
+    head = (ctx.vendor.name, world.key, kind, variant, world.versions[kind][0], world.version(*endpoint.embeds))
 
     def miss(row: Row) -> bytes:
         full = row if row.data is not None else store.get(world.key, kind, row.id)
@@ -176,11 +176,11 @@ def rendered(world: World, endpoint: Listing | Retrieve, rows, variant: tuple) -
     return b",".join(get((*head, row.id, row.version), lambda row=row: miss(row)) for row in rows)
 
 
-def kept(world_key: str, build: Callable[[World], bytes]) -> bytes:
+def kept(ctx, world_key: str, build: Callable[[World], bytes]) -> bytes:
     """A read's answer for this path and query string, built once while the world stands still:
     the key is the request itself plus the world's versions, so a kept answer is never stale.
     `build(world)` gets the world it was keyed on. Only successful bodies are kept."""
-    sb = sandbox()
+    sb, req = ctx.sb, request._get_current_object()
     world = sb.store.snapshot(world_key)
-    key = (request.path, request.query_string, world_key, world.stamp)
+    key = (req.path, req.query_string, world_key, world.stamp)
     return sb.response_cache.get(key, lambda: build(world))

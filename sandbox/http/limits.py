@@ -10,6 +10,7 @@ written without fsync. Neither needs to survive a crash.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import mmap
 import os
@@ -106,7 +107,7 @@ class Limits:
         """Count one request against `key`'s fixed window of `seconds`; `remaining` below 0 means
         refused."""
         window = int(now) // seconds
-        tag = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") or 1
+        tag = _tag(key)
         with self._lock:
             counters = self._map()
             _bump(counters, self._region, tag, window)
@@ -150,6 +151,12 @@ class Limits:
             counters = self._map()
             with self._exclusive(self._fd):
                 counters[_FAULTS:] = bytes(SIZE - _FAULTS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag(key: str) -> int:
+    """A credential's key as a slot tag (never 0, which marks a free slot)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") or 1
 
 
 def _alive(pid: int) -> bool:

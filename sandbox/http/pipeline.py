@@ -89,7 +89,7 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
 
 def begin() -> None:
     req, ctx, sb = request._get_current_object(), g._get_current_object(), sandbox()
-    ctx.started = time.perf_counter()
+    ctx.started, ctx.sb = time.perf_counter(), sb  # handlers take the sandbox from here: one lookup
     vendor = ctx.vendor = sb.vendor_of(req.path)
     if vendor is None or req.url_rule is None:
         return  # not a vendor's path, or no such route: the error handler answers
@@ -122,7 +122,8 @@ _WORKER = [("X-Sandbox-Worker", "")]  # which worker answered; set per process, 
 
 def finish(response: Response) -> Response:
     """4. The journal entry, the rate-limit headers, and which worker answered."""
-    req, ctx, sb = request._get_current_object(), g._get_current_object(), sandbox()
+    req, ctx = request._get_current_object(), g._get_current_object()
+    sb = getattr(ctx, "sb", None) or sandbox()
     vendor, account = getattr(ctx, "vendor", None), getattr(ctx, "account", None)
     started = getattr(ctx, "started", None)
     sb.journal.record({

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Request
 
-from sandbox.accounts import Account
+from sandbox.accounts import Account, how_to_send
 from sandbox.http import errors
 from sandbox.http.context import sandbox
 from sandbox.vendors.bindbee.errors import missing
@@ -14,10 +14,11 @@ CREDENTIAL_FIELDS = ("api_key", "connector_token")
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
+_headers = how_to_send("api_key", headers={"x-connector-token": "connector_token"})
+
+
 def describe(credential) -> dict:
-    return {"headers": {"Authorization": f"Bearer {credential.values['api_key']}",
-                        "x-connector-token": credential.values["connector_token"]},
-            "query": {}, "category": credential.category}
+    return {**_headers(credential), "category": credential.category}
 
 
 def authenticate(req: Request) -> Account:

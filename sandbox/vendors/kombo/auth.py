@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from flask import Request
 
-from sandbox.accounts import Account
+from sandbox.accounts import Account, how_to_send
 from sandbox.http import errors
 from sandbox.http.context import sandbox
 from sandbox.vendors.kombo.errors import INTEGRATION_NOT_FOUND
 
 CREDENTIAL_FIELDS = ("api_key", "integration_id")
-
-
-def describe(credential) -> dict:
-    return {"headers": {"Authorization": f"Bearer {credential.values['api_key']}",
-                        "X-Integration-Id": credential.values["integration_id"]},
-            "query": {}}
+describe = how_to_send("api_key", headers={"X-Integration-Id": "integration_id"})
 
 
 def authenticate(req: Request) -> Account:

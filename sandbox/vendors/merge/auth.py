@@ -6,17 +6,12 @@ from __future__ import annotations
 
 from flask import Request
 
-from sandbox.accounts import Account
+from sandbox.accounts import Account, how_to_send
 from sandbox.http import errors
 from sandbox.http.context import sandbox
 
 CREDENTIAL_FIELDS = ("api_key", "account_token")
-
-
-def describe(credential) -> dict:
-    return {"headers": {"Authorization": f"Bearer {credential.values['api_key']}",
-                        "X-Account-Token": credential.values["account_token"]},
-            "query": {}}
+describe = how_to_send("api_key", headers={"X-Account-Token": "account_token"})
 
 
 def authenticate(request: Request) -> Account:

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from flask import Request
 
-from sandbox.accounts import Account
+from sandbox.accounts import Account, how_to_send
 from sandbox.http import errors
 from sandbox.http.context import sandbox
 from sandbox.vendors.truto.errors import MISSING_ACCOUNT
 
 CREDENTIAL_FIELDS = ("api_token", "integrated_account_id")
-
-
-def describe(credential) -> dict:
-    return {"headers": {"Authorization": f"Bearer {credential.values['api_token']}"},
-            "query": {"integrated_account_id": credential.values["integrated_account_id"]}}
+describe = how_to_send("api_token", query={"integrated_account_id": "integrated_account_id"})
 
 
 def authenticate(req: Request) -> Account:
