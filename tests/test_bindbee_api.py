@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from sandbox.vendors.bindbee.render import bid, world_id
+from sandbox.vendors.bindbee.ids import bid, world_id
 from sandbox.world.model import iso_z
 from tests.helpers import BINDBEE_KEY, CONNECTORS, HRIS_CONNECTOR, bindbee_headers, spec_errors, tiny_app, visible, world
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from sandbox.vendors.bindbee.render import world_id as from_bindbee
+from sandbox.vendors.bindbee.ids import world_id as from_bindbee
 from sandbox.vendors.kombo.render import world_id as from_kombo
 from tests.helpers import (TRUTO_ACCOUNTS, TRUTO_TOKEN, bindbee_headers, kombo_headers, merge_headers, visible,
                            world)

@@ -51,17 +51,21 @@ def _locate(value: str) -> str | None:
 
 
 def resource(path: str, kind: str, renderer, noun: str, *, filters: dict[str, By] | None = None,
-             relations: dict[str, tuple[str, ...]] | None = None, embeds: tuple[str, ...] = ()):
+             relations: dict[str, tuple[str, ...]] | None = None, embeds: tuple[str, ...] = (),
+             repeated: tuple[str, ...] = ()):
     """A Bindbee resource's list and get. Neither shows a record deleted in the remote system, nor
-    a shell record (Bindbee lists neither)."""
+    a shell record (Bindbee lists neither). `repeated` names the parameters Bindbee's spec types as
+    arrays: FastAPI reads those from repeated keys (`?x=a&x=b`), so every value counts, not the last."""
     filters = {"ids": By(Ids(), "id"), **(filters or {})}
     expand = {"expand": Expand(relations)} if relations else {}
+    list_args = ListArgs.from_dict({**expand, **parameters(filters)})  # a class of its own, per resource
+    list_args.repeated = repeated
 
     def query(a: Mapping, world) -> Query:
         return Query.of(kind, compare("modified", "gt", a.get("modified_after")), *where(a, filters))
 
     return (
-        Listing(path, kind, ListArgs.from_dict({**expand, **parameters(filters)})(), query=query, render=renderer,
+        Listing(path, kind, list_args(), query=query, render=renderer,
                 cursor=CURSOR, envelope=_page, invalid_cursor=lambda: errors.BadRequest("Invalid cursor"),
                 variant=_view, embeds=embeds),
         Retrieve(f"{path}/<record_id>", kind, RetrieveArgs.from_dict(expand)(), render=renderer,
@@ -81,7 +85,8 @@ ENDPOINTS = (
               filters={"remote_id": By(fields.String(), "remote_id"), "company": By(Words(), None),
                        "first_name": By(fields.String(), "first_name"), "last_name": By(fields.String(), "last_name"),
                        "tag": By(fields.String(), None), "email_addresses": By(Words(), "email")},
-              relations={"applications": APPLICATION_FIELDS, "attachments": ()}, embeds=ALL),
+              relations={"applications": APPLICATION_FIELDS, "attachments": ()}, embeds=ALL,
+              repeated=("email_addresses",)),
     *resource("/api/ats/v1/applications", "application", render.application, "Application",
               filters={"remote_id": By(fields.String(), "remote_id"), "current_stage": By(Ids(), "stage_id"),
                        "credited_to": By(Ids(), "credited_to"), "source": By(fields.String(), "source"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sandbox.vendors.bindbee.ids import bid, world_id  # noqa: F401 - Bindbee's ids, for its users
+from sandbox.vendors.bindbee.ids import bid
 from sandbox.world.model import Application, Candidate, Interview, Job, Stage, User, World, iso_z
 from sandbox.world.platforms import platform
 

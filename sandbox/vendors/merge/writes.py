@@ -3,7 +3,7 @@ model against the platform's requirements and answers 201 with the model, warnin
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 from marshmallow import ValidationError
 
 from sandbox.http import errors
