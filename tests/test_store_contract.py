@@ -95,7 +95,7 @@ class TestStoreContract:
 
         for column in ("id", "remote_id", *k.columns):
             value_of = (lambda r: getattr(r, column)) if column in ("id", "remote_id") else \
-                (lambda r, c=column: k.columns[c](r, get))
+                (lambda r, at=k.order.index(column): k.values(r, get)[at])
             if column in k.times:
                 pivot = sorted(value_of(r) for r in records if value_of(r) is not None)[len(records) // 2]
                 for op, holds in (("gt", lambda v: v > pivot), ("lte", lambda v: v <= pivot), ("eq", lambda v: v == pivot)):

@@ -302,28 +302,28 @@ class _Builder:
         return self.world
 
     def scorecards(self) -> None:
-        """One scorecard per interviewer of each completed interview (a world whose interviews ended
-        with feedback). Drawn from a random source of their own, after everything else, so that
-        adding them changed no other record."""
+        """One scorecard per interviewer of each completed interview. Drawn from a random source of
+        their own, after everything else, so that adding them changed no other record."""
         rng = random.Random(f"{self.world.seed}/scorecards")
-        weights = (1, 3, 5, 2, 1)  # definitely_no, no, yes, strong_yes, no_decision
-        for iid in sorted(self.world.interviews, key=lambda k: self.world.interviews[k].created_at):
-            i = self.world.interviews[iid]
+        draw, bits = rng.random, rng.getrandbits
+        # definitely_no, no, yes, strong_yes, no_decision: mostly yes, sometimes no
+        weighted = tuple(r for r, w in zip(RECOMMENDATIONS, (1, 3, 5, 2, 1)) for _ in range(w))
+        style, seed, epoch = self.platform.id_style, self.world.seed, self.epoch
+        for i in sorted(self.world.interviews.values(), key=lambda i: i.created_at):
             if i.status != "complete" or i.shell or i.end_at is None:
                 continue
             for uid in i.interviewer_ids:
-                submitted = min(i.end_at + timedelta(minutes=rng.randint(10, 2880)), self.epoch)
-                submitted = max(submitted, i.end_at)
+                submitted = min(i.end_at + timedelta(minutes=10 + int(draw() * 2870)), epoch)
+                created = min(submitted + timedelta(minutes=3 + int(draw() * 87)), epoch)
                 card = Scorecard(
-                    id=uuid.UUID(int=rng.getrandbits(128), version=4).hex,
+                    id=uuid.UUID(int=bits(128), version=4).hex,
                     # Greenhouse's raw interview names this scorecard's id: the same derivation
-                    remote_id=derived_id(self.platform.id_style, self.world.seed, i.id, uid),
+                    remote_id=derived_id(style, seed, i.id, uid),
                     application_id=i.application_id, interview_id=i.id, interviewer_id=uid,
-                    overall_recommendation=rng.choices(RECOMMENDATIONS, weights)[0],
-                    remote_created_at=i.end_at, submitted_at=submitted,
-                    created_at=min(submitted + timedelta(minutes=rng.randint(3, 90)), self.epoch),
-                    modified_at=min(submitted + timedelta(minutes=rng.randint(3, 90)), self.epoch))
-                self.world.scorecards[card.id] = replace(card, modified_at=max(card.modified_at, card.created_at))
+                    overall_recommendation=weighted[int(draw() * len(weighted))],
+                    remote_created_at=i.end_at, submitted_at=max(submitted, i.end_at),
+                    created_at=created, modified_at=created)
+                self.world.scorecards[card.id] = card
 
     def unique_created_per_kind(self) -> None:
         """Keyset paging orders every kind by `created_at`, which must then be unique within the
@@ -331,15 +331,16 @@ class _Builder:
         random number."""
         for records in (self.world.users, self.world.jobs, self.world.stages, self.world.candidates,
                         self.world.applications, self.world.scorecards):
+            if len({r.created_at for r in records.values()}) == len(records):
+                continue
             taken: set[datetime] = set()
-            for rid in sorted(records, key=lambda k: (records[k].created_at, k)):
-                record = records[rid]
+            for record in sorted(records.values(), key=lambda r: r.created_at):  # stable: ties keep their order
                 created = record.created_at
                 while created in taken:
                     created += timedelta(microseconds=1)
                 taken.add(created)
                 if created != record.created_at:
-                    records[rid] = replace(record, created_at=created, modified_at=max(record.modified_at, created))
+                    records[record.id] = replace(record, created_at=created, modified_at=max(record.modified_at, created))
 
     def mark_deleted_and_shells(self) -> None:
         ids = sorted(self.world.interviews)

@@ -54,7 +54,7 @@ def _schema() -> list[str]:
     indexes = []
     for kind in KINDS.values():
         t = _table(kind.name)
-        extra = "".join(f", {c} {'INTEGER' if c in kind.times else 'TEXT'}" for c in kind.columns)
+        extra = "".join(f", {c} {'INTEGER' if c in kind.times else 'TEXT'}" for c in kind.order)
         tables.append(f"CREATE TABLE {t} (world TEXT NOT NULL, id TEXT NOT NULL, remote_id TEXT NOT NULL, "
                       "created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL, deleted INTEGER NOT NULL, "
                       f"shell INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL{extra}, "
@@ -75,8 +75,10 @@ def _insert(kind: Kind) -> str:
 
 def _row(world: str, kind: Kind, record, version: int, get) -> tuple:
     deleted_at = getattr(record, "deleted_at", None)
-    values = [micros(v) if name in kind.times and v is not None else v
-              for name, v in zip(kind.columns, kind.values(record, get))]
+    values = kind.values(record, get)
+    if kind.time_positions:
+        times = kind.time_positions
+        values = [micros(v) if i in times and v is not None else v for i, v in enumerate(values)]
     return (world, record.id, record.remote_id, micros(record.created_at), micros(record.modified_at),
             int(deleted_at is not None), int(getattr(record, "shell", False)), version, orjson.dumps(record),
             *values)
@@ -356,5 +358,5 @@ class SqliteStore:
             for rid, data in db.execute(f"SELECT id, data FROM {table} WHERE world = ? AND {column} = ?",
                                         (world, record_id)).fetchall():
                 values = _row(world, reader, reader.decode(data), 0, get)[len(_BASE):]
-                assignments = ", ".join(f"{c} = ?" for c in reader.columns)
+                assignments = ", ".join(f"{c} = ?" for c in reader.order)
                 db.execute(f"UPDATE {table} SET {assignments} WHERE world = ? AND id = ?", (*values, world, rid))
