@@ -64,13 +64,14 @@ class Accounts:
         """Whether any credential of `vendor` has this value for `field` (an API key, say)."""
         return value in self._keys.get((vendor, field), ())
 
-    def listing(self) -> list[dict]:
+    def listing(self, state=lambda credential: credential.state) -> list[dict]:
+        """Every served credential: its id, vendor, world, base URL, what to send, and its state."""
         out = []
         for c in self.fixtures.credentials:
             if c.vendor not in self.vendors:
                 continue
             world = self.worlds[c.world]
             vendor = self.vendors[c.vendor]
-            out.append({"vendor": c.vendor, "world": c.world, "company": world.company, "platform": world.platform,
-                        "base_url": vendor.mount, **vendor.describe(c)})
+            out.append({"id": c.id, "vendor": c.vendor, "world": c.world, "company": world.company,
+                        "platform": world.platform, "base_url": vendor.mount, **vendor.describe(c), "state": state(c)})
         return out

@@ -10,7 +10,8 @@ from flask import Flask
 
 from sandbox import fixtures as fixtures_mod
 from sandbox.accounts import Accounts
-from sandbox.clock import Clock
+from sandbox.control.clock import Clock
+from sandbox.control.connections import Connections
 from sandbox.fixtures import Fixtures
 from sandbox.http import pipeline
 from sandbox.http.cache import BoundedCache
@@ -32,17 +33,21 @@ class Sandbox:
     store: Store
     accounts: Accounts
     clock: Clock
+    connections: Connections
     record_cache: BoundedCache  # rendered records, per vendor variant
     response_cache: BoundedCache  # whole answers to reads; few, as a page is large
     journal: pipeline.Journal
     limits: Limits
     vendor_of: Callable[[str], object] = lambda path: None  # the vendor a path belongs to (set by the pipeline)
 
-    def install(self, force: bool = False) -> bool:
-        """Generate the worlds into the store unless it holds them already; `force` resets."""
+    def install(self, reset: bool = False) -> bool:
+        """Generate the worlds into the store unless it holds them already; `reset` undoes every
+        write since, and puts the clock back."""
         f = self.fixtures
-        generated = self.store.install(
-            f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds), force=force)
+        generated = self.store.install(f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds))
+        if reset and not generated:
+            self.store.reset()
+        self.clock.reset()
         self.record_cache.clear()
         self.response_cache.clear()
         self.limits.clear()
@@ -61,8 +66,9 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     # every vendor's credentials are checked, served or not
     fixtures = fixtures_mod.load(settings.fixtures, settings.seed, {**credential_fields(), **credential_fields(vendors)})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    sb = Sandbox(settings=settings, fixtures=fixtures, store=open_store(settings.store_url),
-                 accounts=Accounts(fixtures, vendors), clock=Clock(settings.now),
+    store = open_store(settings.store_url)
+    sb = Sandbox(settings=settings, fixtures=fixtures, store=store, accounts=Accounts(fixtures, vendors),
+                 clock=Clock(store, settings.now), connections=Connections(store, fixtures.credentials),
                  record_cache=BoundedCache(maxsize=50_000), response_cache=BoundedCache(maxsize=512),
                  journal=pipeline.Journal(), limits=Limits(settings.data_dir / "limits.sqlite3"))
     sb.install()

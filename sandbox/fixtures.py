@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sandbox import __version__
+from sandbox.control.connections import STATES
 from sandbox.world.generate import WorldSpec
 from sandbox.world.model import utc
 from sandbox.world.platforms import PLATFORMS
@@ -25,6 +26,13 @@ class Credential:
     values: dict  # e.g. {"api_key": ..., "account_token": ...}
     rate_limit: int | None = None  # requests per the vendor's window; None: the vendor's default
     category: str = "ats"  # a connector's category (Bindbee): another one is refused on ATS paths
+    state: str = "healthy"  # the connection's state at start (control/connections.py)
+
+    @property
+    def id(self) -> str:
+        """The credential's name in the control plane: its vendor and its last field's value (the
+        account token, integration, integrated account or connector)."""
+        return f"{self.vendor}:{list(self.values.values())[-1]}"
 
 
 @dataclass(frozen=True)
@@ -67,9 +75,12 @@ def load(directory: Path, seed: str | None = None, credential_fields: dict[str, 
         if w["platform"] not in PLATFORMS:
             raise FixtureError(f"{path}: world {w['key']!r}: unknown platform {w['platform']!r} "
                                f"(known: {', '.join(sorted(PLATFORMS))})")
+        activity = w.get("activity", 24)
+        if not isinstance(activity, (int, float)) or isinstance(activity, bool) or activity < 0:
+            raise FixtureError(f"{path}: world {w['key']!r}: activity is a number of changes a day")
         worlds.append(WorldSpec(key=w["key"], company=w["company"], platform=w["platform"],
                                 seed=w.get("seed", w["key"]), interviews=int(w["interviews"]),
-                                pinned=w.get("pinned", {})))
+                                pinned=w.get("pinned", {}), activity=float(activity)))
     keys = [w.key for w in worlds]
     if len(set(keys)) != len(keys):
         raise FixtureError(f"{path}: world keys must be unique")
@@ -86,6 +97,13 @@ def load(directory: Path, seed: str | None = None, credential_fields: dict[str, 
         limit = c.get("rate_limit")
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise FixtureError(f"{path}: rate_limit must be a positive whole number of requests")
-        credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}, limit, str(c.get("category", "ats"))))
+        state = c.get("state", "healthy")
+        if state not in STATES:
+            raise FixtureError(f"{path}: a credential's state is one of {', '.join(STATES)}")
+        credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}, limit, str(c.get("category", "ats")),
+                                      state))
+    ids = [c.id for c in credentials]
+    if len(set(ids)) != len(ids):
+        raise FixtureError(f"{path}: two credentials of one vendor share an account (its last field)")
     return Fixtures(seed=str(seed if seed is not None else head.get("seed", 0)), epoch=epoch, worlds=tuple(worlds),
                     credentials=tuple(credentials), digest=hashlib.sha256(raw).hexdigest()[:16])

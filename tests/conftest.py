@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import glob
+import os
+import shutil
+import subprocess
+
 import pytest
 
 from sandbox.app import create_app
 from sandbox.settings import Settings
-from tests.helpers import Server
+from tests.helpers import ROOT, Server
+
+TRUTO_SDK = "truto-python-sdk==0.1.6"
+TRUTO_VENV = ROOT / ".venv-truto"
 
 
 @pytest.fixture
@@ -24,3 +32,25 @@ def server(tmp_path_factory):
     srv = Server(tmp_path_factory.mktemp("server") / "data", workers=2)
     yield srv
     srv.stop()
+
+
+def python312() -> str:
+    """A Python 3.12 interpreter: on PATH, or where pyenv keeps it."""
+    candidates = [shutil.which("python3.12"), *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12"))),
+                  *sorted(glob.glob("/usr/bin/python3.1[2-9]")), *sorted(glob.glob("/usr/local/bin/python3.1[2-9]"))]
+    for candidate in filter(None, candidates):
+        if subprocess.run([candidate, "-c", "import sys; assert sys.version_info >= (3, 12)"],
+                          capture_output=True).returncode == 0:
+            return candidate
+    raise RuntimeError("no Python 3.12 or newer found; truto-python-sdk needs one")
+
+
+@pytest.fixture(scope="session")
+def truto_python() -> str:
+    stamp = TRUTO_VENV / f".installed-{TRUTO_SDK}"
+    if not stamp.exists():
+        shutil.rmtree(TRUTO_VENV, ignore_errors=True)
+        subprocess.run([python312(), "-m", "venv", str(TRUTO_VENV)], check=True)
+        subprocess.run([str(TRUTO_VENV / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", TRUTO_SDK], check=True)
+        stamp.touch()
+    return str(TRUTO_VENV / "bin" / "python")

@@ -201,3 +201,40 @@ class TestStoreContract:
         written = [r for r in rows if r.id in mine]
         assert len(written) == 125 and len({r.created_us for r in rows}) == len(rows)
         assert len(store.snapshot("north").users) == len(TRUTH["north"].users) + 125
+
+    def test_reset_undoes_every_write_and_starts_a_new_generation(self, store):
+        def everything():
+            return {k: store.page(w, Query(k, (), True, True), limit=None) for w in TRUTH for k in KINDS}
+
+        before, versions = everything(), store.snapshot("north").versions
+        w = TRUTH["north"]
+        interview = next(i for i in w.interviews.values() if live(i))
+        other_job = next(j for j in w.jobs if j != w.applications[interview.application_id].job_id)
+        store.update("north", "application", interview.application_id, lambda a, m: replace(a, job_id=other_job),
+                     EPOCH + timedelta(days=1), upstream=True)
+        store.update("north", "interview", interview.id, lambda i, m: replace(i, title="Moved"), EPOCH)
+        store.update("north", "interview", interview.id, lambda i, m: replace(i, title="Moved again"), EPOCH)
+        store.add("south", "interview", lambda created: replace(next(iter(TRUTH["south"].interviews.values())),
+                                                                id="a" * 32, remote_id="x"), EPOCH)
+        store.set_state("clock", {"frozen_us": 1})
+        assert store.last_upstream_change("north") == EPOCH + timedelta(days=1)
+        assert store.last_upstream_change("south") is None
+        store.reset()
+        assert everything() == before
+        assert store.state("clock") is None and store.last_upstream_change("north") is None
+        after = store.snapshot("north")
+        assert all(after.versions[k][0] > versions[k][0] and after.versions[k][1] == 0 for k in KINDS)
+        assert after.applications[interview.application_id] == w.applications[interview.application_id]
+        assert interview.id not in ids(store.page("north", Query("interview", (Filter("job_id", "in", (other_job,)),)),
+                                                 limit=None))
+
+    def test_control_documents_are_kept_by_key_and_updated_atomically(self, store):
+        assert store.state("x") is None
+        store.set_state("x", {"n": 1})
+        threads = [threading.Thread(target=lambda: [store.update_state("x", lambda v: {"n": v["n"] + 1})
+                                                    for _ in range(20)]) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert store.state("x") == {"n": 81}

@@ -1,43 +1,15 @@
 """Truto's official SDK (truto-python-sdk, Python 3.12 and newer) against a real gunicorn server.
-The suite builds a Python 3.12 environment for it in `.venv-truto` (once; kept between runs)."""
+The suite builds a Python 3.12 environment for it in `.venv-truto` (once; kept between runs: the
+`truto_python` fixture in conftest.py)."""
 
 from __future__ import annotations
 
-import glob
 import json
-import os
-import shutil
 import subprocess
 
 import pytest
 
 from tests.helpers import ROOT, TRUTO_ACCOUNTS, TRUTO_TOKEN, Server, visible, world
-
-SDK = "truto-python-sdk==0.1.6"
-VENV = ROOT / ".venv-truto"
-
-
-def python312() -> str:
-    """A Python 3.12 interpreter: on PATH, or where pyenv keeps it."""
-    candidates = [shutil.which("python3.12"), *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12"))),
-                  *sorted(glob.glob("/usr/bin/python3.1[2-9]")), *sorted(glob.glob("/usr/local/bin/python3.1[2-9]"))]
-    for candidate in filter(None, candidates):
-        if subprocess.run([candidate, "-c", "import sys; assert sys.version_info >= (3, 12)"],
-                          capture_output=True).returncode == 0:
-            return candidate
-    raise RuntimeError("no Python 3.12 or newer found; truto-python-sdk needs one")
-
-
-@pytest.fixture(scope="session")
-def truto_python() -> str:
-    stamp = VENV / f".installed-{SDK}"
-    if not stamp.exists():
-        shutil.rmtree(VENV, ignore_errors=True)
-        subprocess.run([python312(), "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", SDK], check=True)
-        stamp.touch()
-    return str(VENV / "bin" / "python")
-
 
 # Truto resource -> the world's records it lists
 RELATED = {"candidates": "candidates", "applications": "applications", "jobs": "jobs", "users": "users",

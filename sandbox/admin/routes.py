@@ -5,6 +5,10 @@ from flask import Blueprint, request
 from sandbox.http.errors import BY_STATUS
 
 from sandbox import __version__
+from sandbox.control.clock import duration
+from sandbox.control.connections import STATES
+from sandbox.world.model import iso_z, utc
+from sandbox.world.simulate import Simulation, paced_counts, plan_counts
 from sandbox.http.context import json_response, sandbox
 
 bp = Blueprint("admin", __name__)
@@ -19,7 +23,22 @@ def health():
 
 @bp.get("/accounts")
 def accounts():
-    return json_response(sandbox().accounts.listing())
+    sb = sandbox()
+    return json_response(sb.accounts.listing(state=sb.connections.state))
+
+
+@bp.put("/credentials/<credential_id>/state")
+def set_state(credential_id: str):
+    """`{"state": "healthy" | "initial_sync" | "relink_needed" | "paused" | "deleted"}`: how the
+    credential's connection stands, seen by every worker at once."""
+    sb, body = sandbox(), request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) != {"state"} or body["state"] not in STATES:
+        return json_response({"error": f"expected {{\"state\": one of {', '.join(STATES)}}}"}, 400)
+    try:
+        sb.connections.set(credential_id, body["state"])
+    except KeyError:
+        return json_response({"error": f"no credential {credential_id!r}; GET /_sandbox/accounts lists their ids"}, 404)
+    return json_response({"id": credential_id, "state": body["state"]})
 
 
 @bp.get("/journal")
@@ -32,8 +51,71 @@ def journal():
 @bp.post("/reset")
 def reset():
     """Back to the generated worlds: every write since start is dropped."""
-    sandbox().install(force=True)
+    sandbox().install(reset=True)
     return json_response({"status": "reset"})
+
+
+@bp.get("/clock")
+def clock():
+    return json_response(sandbox().clock.describe())
+
+
+@bp.post("/clock")
+def move_clock():
+    """`{"now": ISO}` sets the clock, `{"advance": "PT2H"}` moves it on, `{"frozen": true|false}` stops
+    or starts it; one of them, or `now` or `advance` together with `frozen`. With `"simulate": true`,
+    advancing also makes what would plausibly happen upstream in that time, in every world, at the
+    world's own pace (`activity` in the fixtures); the answer lists those changes."""
+    sb, body = sandbox(), request.get_json(silent=True)
+    clock = sb.clock
+    usage = ('expected {"now": ISO 8601} or {"advance": ISO 8601 duration, "simulate": true|false}, optionally '
+             'with "frozen": true|false')
+    if not isinstance(body, dict) or not {"now", "advance", "frozen"} & set(body) or {"now", "advance"} <= set(body) \
+            or set(body) - {"now", "advance", "frozen", "simulate"} or not isinstance(body.get("frozen", False), bool) \
+            or not isinstance(body.get("simulate", False), bool) or (body.get("simulate") and "advance" not in body):
+        return json_response({"error": usage}, 400)
+    try:
+        when = utc(body["now"]) if "now" in body else None
+        step = duration(body["advance"]) if "advance" in body else None
+    except (ValueError, TypeError, AttributeError) as exc:
+        return json_response({"error": f"{exc}; {usage}"}, 400)
+    if "frozen" in body:
+        clock.freeze(body["frozen"])
+    if when is not None:
+        clock.set(when)
+    changes = []
+    if step is not None:
+        start, end = clock.advance(step)
+        if body.get("simulate") and end > start:
+            for spec in sb.fixtures.worlds:
+                counts = paced_counts(spec.activity, end - start)
+                changes += [{"world": spec.key, **c.json(), "at": iso_z(c.at)} for c in Simulation(
+                    sb.store, sb.store.snapshot(spec.key), start, end, counts).run()]
+    return json_response({**clock.describe(), **({"changes": changes} if body.get("simulate") else {})})
+
+
+@bp.post("/worlds/<world>/simulate")
+def simulate(world: str):
+    """Upstream changes in a window of time (default: from the world's last upstream change, or the
+    fixtures' epoch, to the clock's now): `{"created": 2, "rescheduled": 1, ...}` for interviews, or
+    counts per kind (`{"interviews": {...}, "applications": {...}, "candidates": {...}}`)."""
+    sb, body = sandbox(), request.get_json(silent=True)
+    snapshot = sb.store.snapshot(world)
+    if snapshot is None:
+        return json_response({"error": f"no world {world!r}; the worlds are {', '.join(sb.store.worlds())}"}, 404)
+    try:
+        if not isinstance(body, dict):
+            raise ValueError("expected a JSON object of counts")
+        counts = plan_counts(body)
+        start = utc(body["from"]) if "from" in body else sb.store.last_upstream_change(world) or sb.fixtures.epoch
+        end = utc(body["to"]) if "to" in body else sb.clock.now()
+        if end <= start:
+            raise ValueError(f"the window is empty: from {iso_z(start)} to {iso_z(end)}")
+    except (ValueError, TypeError, AttributeError) as exc:
+        return json_response({"error": str(exc)}, 400)
+    changes = Simulation(sb.store, snapshot, start, end, counts).run()
+    return json_response({"world": world, "from": iso_z(start), "to": iso_z(end),
+                          "changes": [{**c.json(), "at": iso_z(c.at)} for c in changes]})
 
 
 @bp.get("/faults")

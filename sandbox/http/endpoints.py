@@ -57,6 +57,7 @@ class Listing:
     cursor_arg: str = "cursor"
     variant: Callable[[Mapping], tuple] = no_variant  # what else, besides the record, the rendering depends on
     embeds: tuple[str, ...] = ()  # the kinds the rendering reads besides its own
+    clocked: bool = False  # the rendering also reads the sandbox's date (the variant's last item)
     # For a shape other than the rendered records (Truto's raw and debug formats): a function of
     # the arguments that returns, when they ask for one, `body(args, world, records, out) -> bytes`.
     reshape: Callable[[Mapping], Callable | None] = lambda args: None
@@ -77,16 +78,17 @@ class Listing:
                     raise self.invalid_cursor() from None
 
             def build(world: World) -> bytes:
-                query = self.query(args, world)
+                query = Query(self.kind, NOTHING) if empty else self.query(args, world)
                 shaped = self.reshape(args)
                 page = keyset_page(lambda **kw: sb.store.page(world_key, query, data=shaped is not None, **kw),
                                    self.page_size(args), position, reverse)
                 out = PageOut(self.cursor.next(page, scope), self.cursor.previous(page, scope), len(page.rows))
                 if shaped is not None:
                     return shaped(args, world, [row.record(self.kind) for row in page.rows], out)
-                return self.envelope(rendered(ctx, world, self, page.rows, self.variant(args)), out)
+                return self.envelope(rendered(ctx, world, self, page.rows, variant), out)
 
-            return json_response(kept(ctx, world_key, build))
+            variant, empty = _variant(self, ctx, args), getattr(ctx, "empty", False)
+            return json_response(kept(ctx, world_key, build, (variant, empty)))
 
         return list_records
 
@@ -104,6 +106,7 @@ class Retrieve:
     include_shell: bool = True
     variant: Callable[[Mapping], tuple] = no_variant
     embeds: tuple[str, ...] = ()
+    clocked: bool = False
     reshape: Callable[[Mapping], Callable | None] = lambda args: None  # body(args, world, record) -> bytes
 
     def view(self):
@@ -114,16 +117,17 @@ class Retrieve:
 
             def build(world: World) -> bytes:
                 shaped = self.reshape(args)
-                rows = [] if value is None else sb.store.page(world_key, Query(
+                rows = [] if value is None or empty else sb.store.page(world_key, Query(
                     self.kind, (Filter(self.by, "in", (value,)),), self.include_deleted, self.include_shell),
                     limit=1, data=shaped is not None)
                 if not rows:
                     raise self.not_found(record_id)
                 if shaped is not None:
                     return shaped(args, world, rows[0].record(self.kind))
-                return rendered(ctx, world, self, rows, self.variant(args))
+                return rendered(ctx, world, self, rows, variant)
 
-            return json_response(kept(ctx, world_key, build))
+            variant, empty = _variant(self, ctx, args), getattr(ctx, "empty", False)
+            return json_response(kept(ctx, world_key, build, (variant, empty)))
 
         return retrieve_record
 
@@ -176,11 +180,22 @@ def rendered(ctx, world: World, endpoint: Listing | Retrieve, rows, variant: tup
     return b",".join(get((*head, row.id, row.version), lambda row=row: miss(row)) for row in rows)
 
 
-def kept(ctx, world_key: str, build: Callable[[World], bytes]) -> bytes:
+NOTHING = (Filter("id", "in", ()),)
+
+
+def _variant(endpoint: Listing | Retrieve, ctx, args: Mapping) -> tuple:
+    """The query's variant, and the sandbox's date for a clocked endpoint."""
+    variant = endpoint.variant(args)
+    return (*variant, ctx.sb.clock.now().date()) if endpoint.clocked else variant
+
+
+def kept(ctx, world_key: str, build: Callable[[World], bytes], depends: tuple = ()) -> bytes:
     """A read's answer for this path and query string, built once while the world stands still:
-    the key is the request itself plus the world's versions, so a kept answer is never stale.
+    the key is the request itself plus the world's versions (and `depends`: the variant, which the
+    query string decides but for a clocked endpoint's date, and whether the connection answers
+    empty), so a kept answer is never stale.
     `build(world)` gets the world it was keyed on. Only successful bodies are kept."""
     sb, req = ctx.sb, request._get_current_object()
     world = sb.store.snapshot(world_key)
-    key = (req.path, req.query_string, world_key, world.stamp)
+    key = (req.path, req.query_string, world_key, world.stamp, depends)
     return sb.response_cache.get(key, lambda: build(world))

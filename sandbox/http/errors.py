@@ -37,6 +37,10 @@ class MethodNotAllowed(ApiError):
     status = 405
 
 
+class Conflict(ApiError):
+    status = 409
+
+
 class PayloadTooLarge(ApiError):
     status = 413
 
@@ -65,6 +69,6 @@ class InternalError(ApiError):
     status = 500
 
 
-BY_STATUS = {cls.status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed,
+BY_STATUS = {cls.status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
                                          PayloadTooLarge, UnsupportedMediaType, Unprocessable, RateLimited,
                                          InternalError)}

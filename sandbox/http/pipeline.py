@@ -13,13 +13,14 @@ import logging
 import os
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from sandbox.accounts import Account
+from sandbox.control.connections import EMPTY
 from sandbox.fixtures import Credential
 from sandbox.http import errors
 from sandbox.http.context import json_response, sandbox
@@ -51,6 +52,9 @@ class Vendor:
     describe: Callable[[Credential], dict]  # how a client sends a credential: headers, query
     rate_limit: RateLimit | None = None
     invalid_status: int = 400  # the status of a query string that fails validation (FastAPI: 422)
+    # how a credential out of order answers, by connection state: the error it raises, or EMPTY
+    # (lists empty, gets not found); a state not named here reads as healthy
+    states: dict[str, Callable[[], errors.ApiError] | str] = field(default_factory=dict)
 
 
 class Journal:
@@ -93,8 +97,15 @@ def begin() -> None:
     vendor = ctx.vendor = sb.vendor_of(req.path)
     if vendor is None or req.url_rule is None:
         return  # not a vendor's path, or no such route: the error handler answers
-    # 1. Who is asking: the vendor's own credentials, refused in its own words.
+    # 1. Who is asking: the vendor's own credentials, refused in its own words; and how the
+    #    connection stands (a test may have put it out of order).
     account = ctx.account = vendor.authenticate(req)
+    state = sb.connections.state(account.credential)
+    if state != "healthy" and state in vendor.states:
+        effect = vendor.states[state]
+        if effect != EMPTY:
+            raise effect()
+        ctx.empty = True
     # 2. The rate limit, counted per credential across every worker.
     if vendor.rate_limit is not None:
         ctx.quota = count_request(sb, vendor, account)

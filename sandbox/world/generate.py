@@ -31,6 +31,7 @@ class WorldSpec:
     seed: int | str
     interviews: int
     pinned: dict = field(default_factory=dict)
+    activity: float = 24.0  # upstream changes a day when the clock runs with simulation (not generation)
 
 
 OFFICES = (

@@ -80,6 +80,7 @@ class Candidate:
     remote_created_at: datetime
     created_at: datetime
     modified_at: datetime
+    deleted_at: datetime | None = None  # deleted in the remote system
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Application:
     created_at: datetime
     modified_at: datetime
     rejection_reason: str | None = None
+    deleted_at: datetime | None = None  # deleted in the remote system
 
 
 @dataclass(frozen=True)

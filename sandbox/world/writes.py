@@ -1,13 +1,14 @@
-"""Records written through a vendor, built the same way whichever vendor wrote them."""
+"""New records, built the same way whoever makes them: a vendor's write or a simulated upstream
+change. Their ids derive from the world's seed and the instant they are made, never from a random
+source."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sandbox.world.model import Interview, Location, World
+from sandbox.world.model import Application, Candidate, Interview, Location, Scorecard, World, micros
 from sandbox.world.platforms import derived_id, platform
-from sandbox.world.model import micros
 
 
 def new_interview(world: World, created: datetime, *, application_id: str, stage_id: str | None,
@@ -30,3 +31,35 @@ def new_interview(world: World, created: datetime, *, application_id: str, stage
         start_at=start_at, end_at=end_at, status=status, location=location, video_url=video_url,
         remote_created_at=created.replace(microsecond=0), remote_updated_at=created.replace(microsecond=0),
         created_at=created, modified_at=created)
+
+
+def _ids(world: World, kind: str, created: datetime) -> tuple[str, str]:
+    key = f"{micros(created)}"
+    return (uuid.UUID(hex=derived_id("wid", world.seed, kind, key), version=4).hex,
+            derived_id(platform(world.platform).id_style, world.seed, f"{kind}-remote", key))
+
+
+def new_candidate(world: World, created: datetime, *, first_name: str, last_name: str, email: str, phone: str,
+                  company: str, title: str) -> Candidate:
+    record_id, remote_id = _ids(world, "candidate", created)
+    return Candidate(id=record_id, remote_id=remote_id, first_name=first_name, last_name=last_name, email=email,
+                     phone=phone, company=company, title=title, remote_created_at=created.replace(microsecond=0),
+                     created_at=created, modified_at=created)
+
+
+def new_application(world: World, created: datetime, *, candidate_id: str, job_id: str, stage_id: str,
+                    source: str, credited_to: str | None) -> Application:
+    record_id, remote_id = _ids(world, "application", created)
+    return Application(id=record_id, remote_id=remote_id, candidate_id=candidate_id, job_id=job_id,
+                       stage_id=stage_id, source=source, credited_to=credited_to,
+                       applied_at=created.replace(microsecond=0), rejected_at=None, created_at=created,
+                       modified_at=created)
+
+
+def new_scorecard(world: World, created: datetime, *, interview: Interview, interviewer_id: str,
+                  recommendation: str, submitted_at: datetime) -> Scorecard:
+    record_id, remote_id = _ids(world, "scorecard", created)
+    return Scorecard(id=record_id, remote_id=remote_id, application_id=interview.application_id,
+                     interview_id=interview.id, interviewer_id=interviewer_id, overall_recommendation=recommendation,
+                     remote_created_at=submitted_at.replace(microsecond=0), submitted_at=submitted_at.replace(microsecond=0),
+                     created_at=created, modified_at=created)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+from sandbox.control.connections import EMPTY
+from sandbox.http.errors import Unauthorized
 from sandbox.http.pipeline import RateLimit, Vendor
-from sandbox.vendors.bindbee.auth import CREDENTIAL_FIELDS, authenticate, describe
+from sandbox.vendors.bindbee.auth import CHALLENGE, CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.bindbee.endpoints import ENDPOINTS
 from sandbox.vendors.bindbee.errors import envelope
 
@@ -20,4 +22,7 @@ def rate_headers(quota) -> dict:
 # that fails validation answers 422, as FastAPI does.
 VENDOR = Vendor(name="bindbee", mount="/bindbee", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
                 authenticate=authenticate, envelope=envelope, describe=describe,
-                rate_limit=RateLimit(limit=200, seconds=60, headers=rate_headers), invalid_status=422)
+                rate_limit=RateLimit(limit=200, seconds=60, headers=rate_headers), invalid_status=422,
+                # a connector still in its first sync has nothing to list (INFERRED); a deleted one is unknown
+                states={"initial_sync": EMPTY,
+                        "deleted": lambda: Unauthorized("Invalid connector token", headers=CHALLENGE)})

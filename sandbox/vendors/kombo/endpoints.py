@@ -38,7 +38,7 @@ def _invalid_cursor() -> errors.ApiError:
 
 
 def listing(path: str, kind: str, renderer, filters: dict[str, By] | None = None, updated: str = "modified",
-            embeds: tuple[str, ...] = ()) -> Listing:
+            embeds: tuple[str, ...] = (), deletable: bool = False) -> Listing:
     """A Kombo list. Every filter Kombo offers here is one the sandbox's platforms support, so
     `ignore_unsupported_filters` is accepted and changes nothing. `updated` is what `updated_after`
     compares: the record's own change, or (interviews) the record's or its parent's."""
@@ -48,8 +48,10 @@ def listing(path: str, kind: str, renderer, filters: dict[str, By] | None = None
         return Query.of(kind, compare(updated, "gt", a.get("updated_after")), *where(a, filters),
                         include_deleted=a["include_deleted"])
 
+    if deletable:  # a deleted record's fields are nulled some days later: the rendering reads the date
+        renderer = render.nulled_after_deletion(renderer)
     return Listing(path, kind, ListArgs.from_dict(parameters(filters))(), query=query, render=renderer,
-                   cursor=CURSOR, envelope=_page, invalid_cursor=_invalid_cursor, embeds=embeds)
+                   cursor=CURSOR, envelope=_page, invalid_cursor=_invalid_cursor, embeds=embeds, clocked=deletable)
 
 
 def check_api_key():
@@ -63,7 +65,7 @@ def _lower(values: tuple[str, ...]) -> tuple[str, ...]:
 
 ENDPOINTS = (
     listing("/ats/interviews", "interview", render.interview, {"job_ids": By(CommaList(), "job_id", world_ids)},
-            updated="updated", embeds=("application", "candidate", "job", "user", "stage")),
+            updated="updated", embeds=("application", "candidate", "job", "user", "stage"), deletable=True),
     listing("/ats/applications", "application", render.application, {
         "outcome": By(fields.String(validate=validate.OneOf(("PENDING", "HIRED", "DECLINED"))), "rejected",
                       lambda o: {"PENDING": 0, "DECLINED": 1}.get(o, -1)),
@@ -72,11 +74,11 @@ ENDPOINTS = (
         "job_remote_ids": By(CommaList(), "job_remote_id"),
         "current_stage_ids": By(CommaList(), "stage_id", world_ids),
         "remote_created_after": By(Timestamp(), "applied_at", op="gt")},
-        embeds=("candidate", "job", "stage", "interview")),
+        embeds=("candidate", "job", "stage", "interview"), deletable=True),
     listing("/ats/candidates", "candidate", render.candidate, {
         "email": By(fields.String(), "email"), "job_ids": By(CommaList(), "job_id", world_ids),
         "first_name": By(fields.String(), "first_name"), "last_name": By(fields.String(), "last_name")},
-        embeds=("application", "job", "stage")),
+        embeds=("application", "job", "stage"), deletable=True),
     listing("/ats/jobs", "job", render.job, {
         "job_codes": By(CommaList(), None), "post_url": By(fields.String(), None),
         "status": By(fields.String(validate=validate.OneOf(JOB_STATUSES)), "status", str.lower),

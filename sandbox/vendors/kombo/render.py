@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from datetime import timedelta
 
 from sandbox.world.model import Application, Candidate, Interview, Job, Location, Stage, User, World
 from sandbox.world.platforms import ms, platform
@@ -119,7 +120,8 @@ def application(world: World, a: Application, variant: tuple = ()) -> dict:
         "id": kid(a.id), "remote_id": a.remote_id, "outcome": _outcome(a), "rejection_reason_name": a.rejection_reason,
         "rejected_at": ms(a.rejected_at), "current_stage_id": kid(a.stage_id), "job_id": kid(a.job_id),
         "candidate_id": kid(a.candidate_id), "screening_question_answers": [], "custom_fields": {},
-        "integration_fields": [], "remote_url": None, "changed_at": ms(a.modified_at), "remote_deleted_at": None,
+        "integration_fields": [], "remote_url": None, "changed_at": ms(a.modified_at),
+        "remote_deleted_at": ms(a.deleted_at),
         "remote_created_at": ms(a.applied_at), "remote_updated_at": ms(a.modified_at), "remote_data": None,
         "candidate": {"id": kid(candidate.id), "remote_id": candidate.remote_id, "first_name": candidate.first_name,
                       "last_name": candidate.last_name, "email_addresses": _emails(candidate),
@@ -143,7 +145,7 @@ def candidate(world: World, c: Candidate, variant: tuple = ()) -> dict:
         "phone_numbers": _phones(c), "email_addresses": _emails(c),
         "social_media": [], "location": None, "custom_fields": {}, "integration_fields": [], "remote_url": None,
         "remote_created_at": ms(c.remote_created_at), "remote_updated_at": ms(c.modified_at), "remote_data": None,
-        "changed_at": ms(c.modified_at), "remote_deleted_at": None,
+        "changed_at": ms(c.modified_at), "remote_deleted_at": ms(c.deleted_at),
         "applications": [{"id": kid(a.id), "remote_id": a.remote_id, "outcome": _outcome(a),
                           "rejection_reason_name": a.rejection_reason, "rejected_at": ms(a.rejected_at),
                           "remote_url": None, "changed_at": ms(a.modified_at), "remote_created_at": ms(a.applied_at),
@@ -186,3 +188,21 @@ def user(world: World, u: User, variant: tuple = ()) -> dict:
 def application_stage(world: World, s: Stage, variant: tuple = ()) -> dict:
     return {"id": kid(s.id), "remote_id": s.remote_id, "name": s.name, "status": "ACTIVE", "custom_fields": {},
             "remote_data": None, "changed_at": ms(s.modified_at), "remote_deleted_at": None}
+
+
+KEPT_AFTER_DELETION = ("id", "remote_id", "changed_at", "remote_deleted_at")
+NULLED_AFTER = timedelta(days=14)
+
+
+def nulled_after_deletion(render):
+    """Kombo keeps a deleted record's fields for 14 days, then nulls them (its deletion policy).
+    The renderer's variant ends with the sandbox's date; Kombo's clean-up is taken to run daily
+    (INFERRED), so a record's fields go at the first date 14 days after its deletion."""
+    def rendered(world: World, record, variant: tuple) -> dict:
+        out = render(world, record, variant)
+        deleted = getattr(record, "deleted_at", None)
+        if deleted is None or variant[-1] < (deleted + NULLED_AFTER).date():
+            return out
+        return {k: v if k in KEPT_AFTER_DELETION else [] if isinstance(v, list) else None for k, v in out.items()}
+
+    return rendered

@@ -52,18 +52,20 @@ def _common(record) -> dict:
             "modified_at": ts(record.modified_at)}
 
 
-_TAIL = {"remote_was_deleted": False, "field_mappings": FIELD_MAPPINGS, "remote_data": None}
+def _tail(record) -> dict:
+    return {"remote_was_deleted": getattr(record, "deleted_at", None) is not None, "field_mappings": FIELD_MAPPINGS,
+            "remote_data": None}
 
 
 def user(world: World, u: User, view: View = DEFAULT) -> dict:
     return {**_common(u), "first_name": u.first_name, "last_name": u.last_name, "email": u.email,
             "disabled": u.disabled, "remote_created_at": ts(u.remote_created_at), "access_role": u.access_role,
-            **_TAIL}
+            **_tail(u)}
 
 
 def stage(world: World, s: Stage, view: View = DEFAULT) -> dict:
     job_ref = job(world, world.jobs[s.job_id]) if "job" in view.expand else mid(s.job_id)
-    return {**_common(s), "name": s.name, "job": job_ref, "stage_order": s.order, **_TAIL}
+    return {**_common(s), "name": s.name, "job": job_ref, "stage_order": s.order, **_tail(s)}
 
 
 def job(world: World, j: Job, view: View = DEFAULT) -> dict:
@@ -73,7 +75,7 @@ def job(world: World, j: Job, view: View = DEFAULT) -> dict:
             "status": j.status if "status" in view.origins else status, "type": "POSTING",
             "job_postings": [], "job_posting_urls": [], "remote_created_at": ts(j.remote_created_at),
             "remote_updated_at": ts(j.modified_at), "confidential": False, "departments": [], "offices": [],
-            "hiring_managers": [], "recruiters": [], **_TAIL}
+            "hiring_managers": [], "recruiters": [], **_tail(j)}
 
 
 def candidate(world: World, c: Candidate, view: View = DEFAULT) -> dict:
@@ -87,7 +89,7 @@ def candidate(world: World, c: Candidate, view: View = DEFAULT) -> dict:
             "urls": [], "tags": [],
             "applications": [application(world, a) if "applications" in view.expand else mid(a.id)
                              for a in applications],
-            "attachments": [], **_TAIL}
+            "attachments": [], **_tail(c)}
 
 
 def application(world: World, a: Application, view: View = DEFAULT) -> dict:
@@ -100,7 +102,7 @@ def application(world: World, a: Application, view: View = DEFAULT) -> dict:
             else mid(a.credited_to),
             "screening_question_answers": [],
             "current_stage": stage(world, world.stages[a.stage_id]) if "current_stage" in x else mid(a.stage_id),
-            "reject_reason": None, **_TAIL}
+            "reject_reason": None, **_tail(a)}
 
 
 def status(plat: Platform, i: Interview, origins: bool) -> str | None:
@@ -162,7 +164,7 @@ def scorecard(world: World, s: Scorecard, view: View = DEFAULT) -> dict:
             else mid(s.interview_id),
             "interviewer": user(world, world.users[s.interviewer_id]) if "interviewer" in x else mid(s.interviewer_id),
             "remote_created_at": ts(s.remote_created_at), "submitted_at": ts(s.submitted_at),
-            "overall_recommendation": recommendation, **_TAIL}
+            "overall_recommendation": recommendation, **_tail(s)}
 
 
 def account_details(world: World, account_token: str, category: str) -> dict:

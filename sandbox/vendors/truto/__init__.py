@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from flask import request
+
+from sandbox.control.connections import EMPTY
+from sandbox.http.errors import NotFound, Unauthorized
 from sandbox.http.pipeline import RateLimit, Vendor
 from sandbox.vendors.truto.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.truto.endpoints import ENDPOINTS
@@ -17,7 +21,15 @@ def rate_headers(quota) -> dict:
 # Truto's own tiers: 500 requests / 10 s per API token, 50 per integrated account. A sandbox
 # credential is one token with one account; it gets the token's tier, so that a client may read a
 # whole world by id without waiting (INFERRED). Truto answers a 429 with Retry-After: 10.
+# Connection states (INFERRED: Truto documents the account statuses, not what reads answer): an
+# account still `connecting` has nothing to list; one that `needs_reauth` is refused with 401; a
+# deleted one is unknown.
+STATES = {
+    "initial_sync": EMPTY,
+    "relink_needed": lambda: Unauthorized("The integrated account needs re-authentication (needs_reauth)."),
+    "deleted": lambda: NotFound(f"Integrated account {request.args.get('integrated_account_id')} not found."),
+}
 VENDOR = Vendor(name="truto", mount="/truto", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
                 authenticate=authenticate, envelope=envelope, describe=describe,
                 rate_limit=RateLimit(limit=500, seconds=10, headers=rate_headers,
-                                     refused_headers=lambda quota: {"Retry-After": "10"}))
+                                     refused_headers=lambda quota: {"Retry-After": "10"}), states=STATES)

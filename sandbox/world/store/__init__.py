@@ -90,13 +90,32 @@ class Store(Protocol):
         """Keyset paging in `created_at` order: after the position `after` ascending, or before
         `before` descending (the caller turns it round); `limit` None reads to the end."""
 
-    def add(self, world: str, kind: str, make: Callable[[datetime], object], now: datetime):
+    def add(self, world: str, kind: str, make: Callable[[datetime], object], now: datetime, *,
+            upstream: bool = False):
         """Store `make(created_at)`. `created_at` is `now`, or just after the kind's newest record, so
-        that a new record lands after every page a pager has read. Returns the stored record."""
+        that a new record lands after every page a pager has read. Returns the stored record.
+        `upstream`: a change made in the platform at `now` (simulated), not through a vendor."""
 
     def update(self, world: str, kind: str, record_id: str, change: Callable[[object, datetime], object],
-               now: datetime):
+               now: datetime, *, upstream: bool = False):
         """Store `change(current, modified_at)`; None if there is no such record."""
+
+    def reset(self) -> None:
+        """Every write since install undone, and the control plane's documents dropped."""
+
+    def last_upstream_change(self, world: str) -> datetime | None:
+        """The instant of the newest upstream change since install, if any."""
+
+    # the control plane's documents (the clock, connection states): small JSON values by key
+
+    def state(self, key: str):
+        """The document stored under `key`, or None."""
+
+    def set_state(self, key: str, value) -> None:
+        ...
+
+    def update_state(self, key: str, change: Callable[[object], object]):
+        """Store `change(current or None)` under `key`, atomically; returns it."""
 
 
 def open_store(url: str) -> Store:

@@ -24,7 +24,7 @@ from sandbox.world.kinds import KINDS, RESIDENT, Kind
 from sandbox.world.model import World, from_micros, index, micros
 from sandbox.world.store import Filter, Query, Row
 
-SCHEMA_VERSION = 6  # part of the fingerprint: a store of another layout is rebuilt
+SCHEMA_VERSION = 8  # part of the fingerprint: a store of another layout is rebuilt
 _BASE = ("world", "id", "remote_id", "created_us", "modified_us", "deleted", "shell", "version", "data")
 _COMPARE = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
@@ -50,6 +50,11 @@ def _schema() -> list[str]:
         "seed TEXT NOT NULL, generation INTEGER NOT NULL)",
         "CREATE TABLE versions (world TEXT NOT NULL, kind TEXT NOT NULL, version INTEGER NOT NULL, "
         "PRIMARY KEY (world, kind))",
+        "CREATE TABLE control (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+        # Every write since install, in order: what `reset` undoes, and (with `upstream_us`, the instant
+        # of a change made upstream rather than through a vendor) what a simulation starts from.
+        "CREATE TABLE changes (seq INTEGER PRIMARY KEY, world TEXT NOT NULL, kind TEXT NOT NULL, "
+        "id TEXT NOT NULL, existed INTEGER NOT NULL, upstream_us INTEGER)",
     ]
     indexes = []
     for kind in KINDS.values():
@@ -59,6 +64,9 @@ def _schema() -> list[str]:
                       "created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL, deleted INTEGER NOT NULL, "
                       f"shell INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL{extra}, "
                       "PRIMARY KEY (world, id))")
+        # a record as it was before each change to it (the change's `seq`)
+        tables.append(f"CREATE TABLE {kind.name}_history (seq INTEGER PRIMARY KEY, "
+                      f"world, id, remote_id, created_us, modified_us, deleted, shell, version, data{extra})")
         indexes += [
             f"CREATE UNIQUE INDEX {t}_by_created ON {t} (world, created_us)",
             # a default page (live records in created order) is read from this index alone
@@ -166,7 +174,7 @@ class SqliteStore:
         fingerprint = f"{SCHEMA_VERSION}/{fingerprint}"
 
         def work(db):
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone() if "meta" in tables else None
             if row and row[0] == fingerprint and not force:
                 return False
@@ -238,15 +246,19 @@ class SqliteStore:
         """Asked on every request, so the answer is kept per thread until the database changes
         (SQLite's `data_version` moves on another connection's commit; this connection's own writes
         drop what it kept)."""
-        db = self._db()
-        stamp = db.execute("PRAGMA data_version").fetchone()[0]
+        kept = self._kept()
+        hit = kept.get(key)
+        if hit is None and key not in kept:
+            hit = kept[key] = self._snapshot(key)
+        return hit
+
+    def _kept(self) -> dict:
+        """What this thread read since the database last changed (see `snapshot`)."""
+        stamp = self._db().execute("PRAGMA data_version").fetchone()[0]
         kept = self._local.snapshots
         if kept is None or kept[0] != stamp:
             kept = self._local.snapshots = (stamp, {})
-        hit = kept[1].get(key)
-        if hit is None and key not in kept[1]:
-            hit = kept[1][key] = self._snapshot(key)
-        return hit
+        return kept[1]
 
     def _snapshot(self, key: str) -> World | None:
         db = self._db()
@@ -301,13 +313,15 @@ class SqliteStore:
 
     # ---- writes ----
 
-    def add(self, world: str, kind: str, make: Callable[[datetime], object], now: datetime):
+    def add(self, world: str, kind: str, make: Callable[[datetime], object], now: datetime, *,
+            upstream: bool = False):
         k = KINDS[kind]
 
         def work(db):
             newest = db.execute(f"SELECT MAX(created_us) FROM {_table(kind)} WHERE world = ?", (world,)).fetchone()[0]
             created = from_micros(max(micros(now), (newest or 0) + 1))
             stored = replace(make(created), created_at=created, modified_at=created)
+            self._log(db, world, kind, stored.id, False, micros(now) if upstream else None)
             db.execute(_insert(k), _row(world, k, stored, 1, self._lookup(db, world)))
             self._wrote(db, world, kind, stored.id)
             return stored
@@ -315,7 +329,7 @@ class SqliteStore:
         return self._write(work)
 
     def update(self, world: str, kind: str, record_id: str, change: Callable[[object, datetime], object],
-               now: datetime):
+               now: datetime, *, upstream: bool = False):
         k = KINDS[kind]
 
         def work(db):
@@ -327,6 +341,7 @@ class SqliteStore:
             modified = from_micros(max(micros(now), micros(current.modified_at) + 1))
             stored = replace(change(current, modified), id=current.id, created_at=current.created_at,
                              modified_at=modified)
+            self._log(db, world, kind, record_id, True, micros(now) if upstream else None)
             db.execute(_insert(k).replace("INSERT", "REPLACE"),
                        _row(world, k, stored, row[1] + 1, self._lookup(db, world)))
             self._wrote(db, world, kind, stored.id)
@@ -345,10 +360,51 @@ class SqliteStore:
 
         return get
 
+    @staticmethod
+    def _log(db: sqlite3.Connection, world: str, kind: str, record_id: str, existed: bool,
+             upstream_us: int | None) -> None:
+        """A change in the log, and the record as it was before it."""
+        seq = db.execute("INSERT INTO changes (world, kind, id, existed, upstream_us) VALUES (?, ?, ?, ?, ?)",
+                         (world, kind, record_id, int(existed), upstream_us)).lastrowid
+        if existed:
+            db.execute(f"INSERT INTO {kind}_history SELECT ?, * FROM {_table(kind)} WHERE world = ? AND id = ?",
+                       (seq, world, record_id))
+
+    def reset(self) -> None:
+        """Every write since install undone, newest first; a new generation, so that nothing kept
+        from before is taken for now. Costs what the writes did, not what the worlds hold."""
+        def work(db):
+            for seq, world, kind, record_id, existed in db.execute(
+                    "SELECT seq, world, kind, id, existed FROM changes ORDER BY seq DESC").fetchall():
+                db.execute(f"DELETE FROM {_table(kind)} WHERE world = ? AND id = ?", (world, record_id))
+                if existed:
+                    columns = ", ".join((*_BASE, *KINDS[kind].order))
+                    db.execute(f"INSERT INTO {_table(kind)} SELECT {columns} FROM {kind}_history WHERE seq = ?", (seq,))
+                self._derive(db, world, kind, record_id)
+            db.execute("DELETE FROM changes")
+            for kind in KINDS:
+                db.execute(f"DELETE FROM {kind}_history")
+            db.execute("DELETE FROM control")
+            db.execute("UPDATE versions SET version = 0")
+            db.execute("UPDATE worlds SET generation = generation + 1")
+
+        self._write(work)
+        with self._lock:
+            self._resident.clear()
+
+    def last_upstream_change(self, world: str) -> datetime | None:
+        """The instant of the newest change made upstream in `world` since install."""
+        row = self._db().execute("SELECT MAX(upstream_us) FROM changes WHERE world = ?", (world,)).fetchone()
+        return from_micros(row[0]) if row[0] is not None else None
+
     def _wrote(self, db: sqlite3.Connection, world: str, kind: str, record_id: str) -> None:
         """After a write: the kind's version moves, and the records that derive columns from this one
         get them again."""
         db.execute("UPDATE versions SET version = version + 1 WHERE world = ? AND kind = ?", (world, kind))
+        self._derive(db, world, kind, record_id)
+
+    def _derive(self, db: sqlite3.Connection, world: str, kind: str, record_id: str) -> None:
+        """The derived columns of the records that read this one, computed again."""
         get = self._lookup(db, world)
         for reader in KINDS.values():
             column = reader.reads.get(kind)
@@ -360,3 +416,25 @@ class SqliteStore:
                 values = _row(world, reader, reader.decode(data), 0, get)[len(_BASE):]
                 assignments = ", ".join(f"{c} = ?" for c in reader.order)
                 db.execute(f"UPDATE {table} SET {assignments} WHERE world = ? AND id = ?", (*values, world, rid))
+
+    # ---- the control plane's documents ----
+
+    def state(self, key: str):
+        kept = self._kept()
+        if ("state", key) not in kept:
+            row = self._db().execute("SELECT value FROM control WHERE key = ?", (key,)).fetchone()
+            kept[("state", key)] = orjson.loads(row[0]) if row else None
+        return kept[("state", key)]
+
+    def set_state(self, key: str, value) -> None:
+        self.update_state(key, lambda current: value)
+
+    def update_state(self, key: str, change: Callable[[object], object]):
+        def work(db):
+            row = db.execute("SELECT value FROM control WHERE key = ?", (key,)).fetchone()
+            value = change(orjson.loads(row[0]) if row else None)
+            db.execute("REPLACE INTO control VALUES (?, ?)", (key, orjson.dumps(value)))
+            return value
+
+        return self._write(work)
+
