@@ -47,6 +47,9 @@ class Accounts:
             for field, value in c.values.items():
                 self._keys.setdefault((c.vendor, field), set()).add(value)
 
+    def by_id(self, credential_id: str) -> Credential | None:
+        return next((c for c in self.fixtures.credentials if c.id == credential_id), None)
+
     def find(self, vendor: str, **values: str) -> Credential | None:
         return self._index.get((vendor, *sorted(values.items())))
 

@@ -12,6 +12,7 @@ from sandbox import fixtures as fixtures_mod
 from sandbox.accounts import Accounts
 from sandbox.control.clock import Clock
 from sandbox.control.connections import Connections
+from sandbox.control.syncs import Syncs
 from sandbox.fixtures import Fixtures
 from sandbox.http import pipeline
 from sandbox.http.cache import BoundedCache
@@ -34,11 +35,13 @@ class Sandbox:
     accounts: Accounts
     clock: Clock
     connections: Connections
+    syncs: Syncs
     record_cache: BoundedCache  # rendered records, per vendor variant
     response_cache: BoundedCache  # whole answers to reads; few, as a page is large
     journal: pipeline.Journal
     limits: Limits
     vendor_of: Callable[[str], object] = lambda path: None  # the vendor a path belongs to (set by the pipeline)
+    any_state: frozenset = frozenset()  # endpoints that answer whatever a connection's state (likewise)
 
     def install(self, reset: bool = False) -> bool:
         """Generate the worlds into the store unless it holds them already; `reset` undoes every
@@ -47,7 +50,7 @@ class Sandbox:
         generated = self.store.install(f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds))
         if reset and not generated:
             self.store.reset()
-        self.clock.reset()
+        self.clock.reset()  # (the store's reset dropped the connection states and syncs)
         self.record_cache.clear()
         self.response_cache.clear()
         self.limits.clear()
@@ -67,8 +70,10 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     fixtures = fixtures_mod.load(settings.fixtures, settings.seed, {**credential_fields(), **credential_fields(vendors)})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.store_url)
+    clock = Clock(store, settings.now)
     sb = Sandbox(settings=settings, fixtures=fixtures, store=store, accounts=Accounts(fixtures, vendors),
-                 clock=Clock(store, settings.now), connections=Connections(store, fixtures.credentials),
+                 clock=clock, connections=Connections(store, fixtures.credentials),
+                 syncs=Syncs(store, clock, fixtures.epoch),
                  record_cache=BoundedCache(maxsize=50_000), response_cache=BoundedCache(maxsize=512),
                  journal=pipeline.Journal(), limits=Limits(settings.data_dir / "limits.sqlite3"))
     sb.install()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sandbox import __version__
+from sandbox.control.clock import duration
 from sandbox.control.connections import STATES
 from sandbox.world.generate import WorldSpec
 from sandbox.world.model import utc
@@ -27,6 +28,7 @@ class Credential:
     rate_limit: int | None = None  # requests per the vendor's window; None: the vendor's default
     category: str = "ats"  # a connector's category (Bindbee): another one is refused on ATS paths
     state: str = "healthy"  # the connection's state at start (control/connections.py)
+    sync_interval: timedelta = timedelta(0)  # 0: upstream changes are seen at once (control/syncs.py)
 
     @property
     def id(self) -> str:
@@ -100,8 +102,13 @@ def load(directory: Path, seed: str | None = None, credential_fields: dict[str, 
         state = c.get("state", "healthy")
         if state not in STATES:
             raise FixtureError(f"{path}: a credential's state is one of {', '.join(STATES)}")
+        try:
+            every = c.get("sync_interval", 0)
+            every = timedelta(seconds=every) if isinstance(every, int) and not isinstance(every, bool) else duration(every)
+        except (ValueError, TypeError):
+            raise FixtureError(f"{path}: sync_interval is an ISO 8601 duration (\"PT1H\") or whole seconds") from None
         credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}, limit, str(c.get("category", "ats")),
-                                      state))
+                                      state, every))
     ids = [c.id for c in credentials]
     if len(set(ids)) != len(ids):
         raise FixtureError(f"{path}: two credentials of one vendor share an account (its last field)")

@@ -7,6 +7,7 @@ from sandbox.http.errors import BY_STATUS
 from sandbox import __version__
 from sandbox.control.clock import duration
 from sandbox.control.connections import STATES
+from sandbox.control.syncs import OUTCOMES
 from sandbox.world.model import iso_z, utc
 from sandbox.world.simulate import Simulation, paced_counts, plan_counts
 from sandbox.http.context import json_response, sandbox
@@ -92,6 +93,37 @@ def move_clock():
                 changes += [{"world": spec.key, **c.json(), "at": iso_z(c.at)} for c in Simulation(
                     sb.store, sb.store.snapshot(spec.key), start, end, counts).run()]
     return json_response({**clock.describe(), **({"changes": changes} if body.get("simulate") else {})})
+
+
+@bp.post("/credentials/<credential_id>/sync")
+def force_sync(credential_id: str):
+    """A sync of this credential now: what changed upstream becomes visible through its vendor."""
+    sb = sandbox()
+    credential = sb.accounts.by_id(credential_id)
+    if credential is None:
+        return json_response({"error": f"no credential {credential_id!r}; GET /_sandbox/accounts lists their ids"}, 404)
+    sb.syncs.force(credential)
+    return json_response({"id": credential_id, **_sync(sb, credential)})
+
+
+@bp.post("/credentials/<credential_id>/next-sync")
+def fix_next_sync(credential_id: str):
+    """`{"outcome": "succeeded" | "partially_failed" | "failed" | "authentication_failed"}`: how the
+    credential's next sync ends, as its vendor's sync status will report it."""
+    sb, body = sandbox(), request.get_json(silent=True)
+    credential = sb.accounts.by_id(credential_id)
+    if credential is None:
+        return json_response({"error": f"no credential {credential_id!r}; GET /_sandbox/accounts lists their ids"}, 404)
+    if not isinstance(body, dict) or set(body) != {"outcome"} or body["outcome"] not in OUTCOMES:
+        return json_response({"error": f"expected {{\"outcome\": one of {', '.join(OUTCOMES)}}}"}, 400)
+    sb.syncs.fix_next(credential, body["outcome"])
+    return json_response({"id": credential_id, "next_outcome": body["outcome"], **_sync(sb, credential)})
+
+
+def _sync(sb, credential) -> dict:
+    status = sb.syncs.status(credential)
+    return {"last_sync": iso_z(status["last_sync"]), "next_sync": iso_z(status["next_sync"]),
+            "outcome": status["outcome"]}
 
 
 @bp.post("/worlds/<world>/simulate")

@@ -80,15 +80,16 @@ class Listing:
             def build(world: World) -> bytes:
                 query = Query(self.kind, NOTHING) if empty else self.query(args, world)
                 shaped = self.reshape(args)
-                page = keyset_page(lambda **kw: sb.store.page(world_key, query, data=shaped is not None, **kw),
+                page = keyset_page(lambda **kw: sb.store.page(world_key, query, data=shaped is not None,
+                                                              as_of=horizon, **kw),
                                    self.page_size(args), position, reverse)
                 out = PageOut(self.cursor.next(page, scope), self.cursor.previous(page, scope), len(page.rows))
                 if shaped is not None:
                     return shaped(args, world, [row.record(self.kind) for row in page.rows], out)
                 return self.envelope(rendered(ctx, world, self, page.rows, variant), out)
 
-            variant, empty = _variant(self, ctx, args), getattr(ctx, "empty", False)
-            return json_response(kept(ctx, world_key, build, (variant, empty)))
+            variant, empty, horizon = _variant(self, ctx, args), getattr(ctx, "empty", False), ctx.horizon
+            return json_response(kept(ctx, world_key, build, (variant, empty, horizon)))
 
         return list_records
 
@@ -119,15 +120,15 @@ class Retrieve:
                 shaped = self.reshape(args)
                 rows = [] if value is None or empty else sb.store.page(world_key, Query(
                     self.kind, (Filter(self.by, "in", (value,)),), self.include_deleted, self.include_shell),
-                    limit=1, data=shaped is not None)
+                    limit=1, data=shaped is not None, as_of=horizon)
                 if not rows:
                     raise self.not_found(record_id)
                 if shaped is not None:
                     return shaped(args, world, rows[0].record(self.kind))
                 return rendered(ctx, world, self, rows, variant)
 
-            variant, empty = _variant(self, ctx, args), getattr(ctx, "empty", False)
-            return json_response(kept(ctx, world_key, build, (variant, empty)))
+            variant, empty, horizon = _variant(self, ctx, args), getattr(ctx, "empty", False), ctx.horizon
+            return json_response(kept(ctx, world_key, build, (variant, empty, horizon)))
 
         return retrieve_record
 
@@ -139,6 +140,7 @@ class Route:
     path: str
     view_function: Callable
     methods: tuple[str, ...] = ("GET",)
+    any_state: bool = False  # answers whatever the connection's state (its own status, say)
 
     def view(self):
         return self.view_function

@@ -83,6 +83,10 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
         return only if only is not None and not path.startswith("/_sandbox") else None
 
     app.extensions["sandbox"].vendor_of = vendor_of
+    # endpoints that answer whatever the connection's state (an integration's own status, say)
+    app.extensions["sandbox"].any_state = {f"{name}.{e.view().__name__}" for v in vendors
+                                           for name in (v.name, f"{v.name}_root")
+                                           for e in v.endpoints if getattr(e, "any_state", False)}
     app.before_request(begin)
     app.after_request(finish)
     app.register_error_handler(Exception, render_error)
@@ -101,11 +105,13 @@ def begin() -> None:
     #    connection stands (a test may have put it out of order).
     account = ctx.account = vendor.authenticate(req)
     state = sb.connections.state(account.credential)
-    if state != "healthy" and state in vendor.states:
+    if state != "healthy" and state in vendor.states and req.url_rule.endpoint not in sb.any_state:
         effect = vendor.states[state]
         if effect != EMPTY:
             raise effect()
         ctx.empty = True
+    # A credential with a sync cadence reads the world as of its last sync.
+    ctx.horizon = sb.syncs.horizon(account.credential) if account.credential.sync_interval else None
     # 2. The rate limit, counted per credential across every worker.
     if vendor.rate_limit is not None:
         ctx.quota = count_request(sb, vendor, account)

@@ -7,16 +7,18 @@ import hashlib
 from typing import Mapping
 
 import orjson
-from flask import g
+from flask import g, request
 from marshmallow import fields, validate
 
 from sandbox.http import errors
 from sandbox.http.args import Timestamp
-from sandbox.http.context import json_response
+from sandbox.http.args import json_object
+from sandbox.http.context import json_response, sandbox
 from sandbox.http.cursors import ScopedCursor
 from sandbox.http.endpoints import Listing, PageOut, Route
 from sandbox.http.filters import By, parameters, where
 from sandbox.vendors.kombo import render, writes
+from sandbox.vendors.kombo.errors import INTEGRATION_NOT_FOUND
 from sandbox.vendors.kombo.schemas import CommaList, ListArgs
 from sandbox.world.store import Query, compare
 
@@ -59,6 +61,30 @@ def check_api_key():
     return json_response({"status": "success", "data": {"environment_id": environment, "customer_id": environment}})
 
 
+def integration(integration_id: str):
+    """The integration's own record: its state and setup status follow the connection's."""
+    sb, credential = sandbox(), g.account.credential
+    if integration_id != credential.values["integration_id"]:
+        raise errors.NotFound(f"No integration with the ID \"{integration_id}\" was found for this API key.",
+                              code=INTEGRATION_NOT_FOUND)
+    world = sb.store.snapshot(g.account.world)
+    return json_response({"status": "success", "data": render.integration(
+        world, credential, sb.connections.state(credential), sb.fixtures.epoch)})
+
+
+def force_sync():
+    """`{"type": "FULL" | "DELTA"}` (default DELTA): a sync now; `already_queued` when one was
+    forced at this very instant of the sandbox clock (INFERRED: syncs here take no time)."""
+    sb, credential = sandbox(), g.account.credential
+    body = json_object() if request.content_length else {}
+    kind = body.get("type", "DELTA")
+    if kind not in ("FULL", "DELTA"):
+        raise errors.BadRequest("type: must be one of FULL, DELTA.")
+    queued = sb.syncs.force(credential)
+    sync_id = render.kid(hashlib.sha256(f"{credential.id}/{sb.clock.now().isoformat()}".encode()).hexdigest()[:32])
+    return json_response({"status": "success", "data": {"already_queued": queued, "sync_id": sync_id, "type": kind}})
+
+
 def _lower(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.lower() for v in values)
 
@@ -93,4 +119,6 @@ ENDPOINTS = (
     Route("/ats/applications/<application_id>/interviews", writes.create_interview, methods=("POST",)),
     Route("/ats/applications/<application_id>/interviews", writes.update_interview, methods=("PATCH",)),
     Route("/check-api-key", check_api_key),
+    Route("/integrations/<integration_id>", integration, any_state=True),
+    Route("/force-sync", force_sync, methods=("POST",), any_state=True),
 )

@@ -7,6 +7,7 @@ A Kombo id is 24 base58 characters (like `26vafvWSRmbhNcxJYqjCzuJg`). Here it en
 from __future__ import annotations
 
 import functools
+import hashlib
 import zlib
 from datetime import timedelta
 
@@ -206,3 +207,29 @@ def nulled_after_deletion(render):
         return {k: v if k in KEPT_AFTER_DELETION else [] if isinstance(v, list) else None for k, v in out.items()}
 
     return rendered
+
+
+INTEGRATION_STATUS = {"healthy": "ACTIVE", "initial_sync": "ACTIVE", "relink_needed": "INVALID", "paused": "INACTIVE",
+                      "deleted": "INACTIVE"}
+READ_MODELS = ("ats_interviews", "ats_applications", "ats_candidates", "ats_jobs", "ats_users", "ats_application_stages")
+
+
+def integration(world: World, credential, state: str, created) -> dict:
+    """An integration as `GET /integrations/{integration_id}` shows it."""
+    plat = platform(world.platform)
+    tool = credential.values["integration_id"].split(":", 1)[0]
+    return {
+        "id": credential.values["integration_id"],
+        "tool": {"id": tool, "label": plat.name, "internal_label": None,
+                 "logo_url": f"https://storage.googleapis.com/kombo-assets/integrations/{tool}/logo.svg",
+                 "icon_url": f"https://storage.googleapis.com/kombo-assets/integrations/{tool}/icon.svg"},
+        "category": "ATS", "status": INTEGRATION_STATUS[state],
+        "setup_status": "FINAL_SYNC_PENDING" if state == "initial_sync" else "COMPLETED",
+        "end_user": {"organization_name": world.company, "creator_email": None, "origin_id": world.key},
+        "scope_config": {"id": kid(hashlib.sha256(f"scope/{world.key}".encode()).hexdigest()[:32]), "name": None},
+        "data_expired_at": None, "created_at": ms(created), "beta": False,
+        "read_models": [{"id": m, "label": m.split("_", 1)[1].replace("_", " ").title(), "is_available": True,
+                         "coverage_status": "SUPPORTED", "scope_config_setting": "ENABLED",
+                         "opted_out_by_customer": False, "fields": []} for m in READ_MODELS],
+        "write_actions": [],
+    }

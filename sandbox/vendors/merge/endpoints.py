@@ -69,10 +69,23 @@ def model(path: str, kind: str, renderer, *, expands: tuple[str, ...] = (), enum
 
 
 def account_details():
-    account = g.account
-    world = sandbox().store.snapshot(account.world)
-    return json_response(render.account_details(world, account.credential.values["account_token"],
-                                                account.credential.category))
+    sb, credential = sandbox(), g.account.credential
+    world = sb.store.snapshot(g.account.world)
+    return json_response(render.account_details(world, credential.values["account_token"], credential.category,
+                                                sb.connections.state(credential)))
+
+
+def sync_status():
+    sb, credential = sandbox(), g.account.credential
+    results = render.sync_status(sb.connections.state(credential), sb.syncs.status(credential))
+    return json_response({"next": None, "previous": None, "results": results})
+
+
+def resync():
+    """A sync now (Merge: "consumes a sync credit"); answers each model's status."""
+    sb, credential = sandbox(), g.account.credential
+    sb.syncs.force(credential)
+    return json_response(render.sync_status(sb.connections.state(credential), sb.syncs.status(credential)))
 
 
 ALL = ("application", "user", "stage", "candidate", "job")
@@ -110,4 +123,6 @@ ENDPOINTS = (
                     "interviewer_id": By(Uuid(), "interviewer_id")},
            embeds=(*ALL, "interview")),
     Route("/ats/v1/account-details", account_details),
+    Route("/ats/v1/sync-status", sync_status),
+    Route("/ats/v1/sync-status/resync", resync, methods=("POST",)),
 )

@@ -167,12 +167,30 @@ def scorecard(world: World, s: Scorecard, view: View = DEFAULT) -> dict:
             "overall_recommendation": recommendation, **_tail(s)}
 
 
-def account_details(world: World, account_token: str, category: str) -> dict:
+# a connection's state -> the linked account's status (AccountDetails; "IDLE" for a paused account)
+ACCOUNT_STATUS = {"healthy": "COMPLETE", "initial_sync": "INCOMPLETE", "relink_needed": "RELINK_NEEDED",
+                  "paused": "IDLE", "deleted": "COMPLETE"}
+SYNC_RESULT = {"succeeded": "DONE", "partially_failed": "PARTIALLY_SYNCED", "failed": "FAILED",
+               "authentication_failed": "FAILED"}
+MODELS = ("ScheduledInterview", "Application", "Candidate", "RemoteUser", "Job", "JobInterviewStage", "Scorecard")
+
+
+def sync_status(state: str, sync: dict) -> list[dict]:
+    """SyncStatus of each model the sandbox serves: all sync together here."""
+    result = SYNC_RESULT[sync["outcome"]]
+    status = {"initial_sync": "SYNCING", "paused": "PAUSED"}.get(state, result)
+    return [{"model_name": m, "model_id": f"ats.{m}", "last_sync_start": ts(sync["last_sync"]),
+             "next_sync_start": ts(sync["next_sync"]), "last_sync_result": result, "status": status,
+             "is_initial_sync": state == "initial_sync", "selective_sync_configurations_usage": "IN_LAST_SYNC"}
+            for m in MODELS]
+
+
+def account_details(world: World, account_token: str, category: str, state: str = "healthy") -> dict:
     """AccountDetails of a linked account (INFERRED values: Merge's dashboard fills these)."""
     plat = platform(world.platform)
     origin = uuid.uuid5(uuid.NAMESPACE_URL, f"ats-sandbox/{world.key}/{account_token}")
     return {"id": str(origin), "integration": plat.name, "integration_slug": plat.key, "category": category,
             "end_user_origin_id": world.key, "end_user_organization_name": world.company,
-            "end_user_email_address": f"it@{world.key}.example", "status": "COMPLETE", "webhook_listener_url":
+            "end_user_email_address": f"it@{world.key}.example", "status": ACCOUNT_STATUS[state], "webhook_listener_url":
             f"https://api.merge.dev/api/integrations/webhook-listener/{origin.hex}", "is_duplicate": False,
             "account_type": "PRODUCTION", "completed_at": None}

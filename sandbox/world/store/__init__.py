@@ -86,9 +86,10 @@ class Store(Protocol):
         ...
 
     def page(self, world: str, query: Query, *, after: int | None = None, before: int | None = None,
-             limit: int | None = 100, data: bool = True) -> list[Row]:
+             limit: int | None = 100, data: bool = True, as_of: int | None = None) -> list[Row]:
         """Keyset paging in `created_at` order: after the position `after` ascending, or before
-        `before` descending (the caller turns it round); `limit` None reads to the end."""
+        `before` descending (the caller turns it round); `limit` None reads to the end. `as_of`
+        (µs): the records as they were at that instant, but for writes made through a vendor."""
 
     def add(self, world: str, kind: str, make: Callable[[datetime], object], now: datetime, *,
             upstream: bool = False):

@@ -92,9 +92,21 @@ def _row(world: str, kind: Kind, record, version: int, get) -> tuple:
             *values)
 
 
+def _as_of(kind: Kind) -> str:
+    """The kind's records as a credential whose last sync was at the instant `?` sees them: a
+    record changed upstream since then is as it was before the first such change (and a record
+    made upstream since then is not there yet). Parameters: world, horizon, world, horizon."""
+    columns = ", ".join((*_BASE, *kind.order))
+    return (f"(SELECT {columns} FROM {_table(kind.name)} r WHERE r.world = ? AND NOT EXISTS (SELECT 1 FROM changes c "
+            f"WHERE c.world = r.world AND c.kind = '{kind.name}' AND c.id = r.id AND c.upstream_us > ?) "
+            f"UNION ALL SELECT {columns} FROM {kind.name}_history h WHERE h.world = ? AND h.seq = (SELECT MIN(c.seq) "
+            f"FROM changes c WHERE c.world = h.world AND c.kind = '{kind.name}' AND c.id = h.id AND c.upstream_us > ?))")
+
+
 @functools.lru_cache(maxsize=4096)
-def _compile(world: str, query: Query, after: bool, before: bool, data: bool) -> tuple[str, tuple]:
-    """The SQL and parameters of a page query, built once per distinct query."""
+def _compile(world: str, query: Query, after: bool, before: bool, data: bool, lagging: bool) -> tuple[str, tuple]:
+    """The SQL and parameters of a page query (a horizon's parameters first, when `lagging`),
+    built once per distinct query."""
     kind = KINDS[query.kind]
     where, args = ["world = ?"], [world]
     for f in query.where:
@@ -118,7 +130,8 @@ def _compile(world: str, query: Query, after: bool, before: bool, data: bool) ->
         where.append("created_us < ?")
     columns = "id, version, created_us, data" if data else "id, version, created_us, NULL"
     order = "DESC" if before else "ASC"
-    return (f"SELECT {columns} FROM {_table(query.kind)} WHERE {' AND '.join(where)} "
+    source = _as_of(kind) if lagging else _table(query.kind)
+    return (f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} "
             f"ORDER BY created_us {order} LIMIT ?", tuple(args))
 
 
@@ -306,10 +319,11 @@ class SqliteStore:
         return Row(*row) if row else None
 
     def page(self, world: str, query: Query, *, after: int | None = None, before: int | None = None,
-             limit: int | None = 100, data: bool = True) -> list[Row]:
-        sql, args = _compile(world, query, after is not None, before is not None, data)
+             limit: int | None = 100, data: bool = True, as_of: int | None = None) -> list[Row]:
+        sql, args = _compile(world, query, after is not None, before is not None, data, as_of is not None)
         position = (after,) if after is not None else (before,) if before is not None else ()
-        return list(map(Row._make, self._db().execute(sql, (*args, *position, -1 if limit is None else limit))))
+        horizon = () if as_of is None else (world, as_of, world, as_of)
+        return list(map(Row._make, self._db().execute(sql, (*horizon, *args, *position, -1 if limit is None else limit))))
 
     # ---- writes ----
 
