@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import uuid
 
 import httpx
@@ -19,7 +20,7 @@ from sandbox.vendors.bindbee.ids import bid
 from sandbox.vendors.kombo.render import kid
 from sandbox.world.model import utc
 from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, TOKENS, TRUTO_ACCOUNTS, TRUTO_TOKEN, Server,
-                           bindbee_headers, merge_headers)
+                           bindbee_headers, kombo_headers, merge_headers)
 
 T0, T1 = "2026-11-20T12:00:00Z", "2026-11-21T12:00:00Z"
 EVERY_CHANGE = {"interviews": {"created": 3, "rescheduled": 3, "completed": 3, "cancelled": 2, "deleted": 2},
@@ -199,3 +200,33 @@ def test_paced_counts_keep_the_days_total():
     assert sum(n for kind in counts.values() for n in kind.values()) == 12
     assert counts["interviews"]["created"] > counts["interviews"].get("deleted", 0)
     assert paced_counts(0, timedelta(days=3)) == {}
+
+
+def test_a_simulation_run_through_one_worker_is_seen_through_the_other_at_once(living):
+    expected = {mid(i) for i in changed(living, "interview") - changed(living, "interview", "deleted")}
+    seen, deadline = {}, time.monotonic() + 20
+    while len(seen) < 2 and time.monotonic() < deadline:  # new connections reach both workers
+        r = requests.get(f"{living.url}/merge/api/ats/v1/interviews", params={"modified_after": T0, "page_size": 100},
+                         headers=merge_headers())
+        seen[r.headers["X-Sandbox-Worker"]] = {i["id"] for i in r.json()["results"]}
+    assert len(seen) == 2 and all(ids == expected for ids in seen.values())
+
+
+def test_kombo_nulls_a_deleted_records_fields_fourteen_sandbox_days_later(tmp_path):
+    client = create_app(Settings(data_dir=tmp_path, now=utc(T0))).test_client()
+    client.post("/_sandbox/clock", json={"advance": "PT1H"})
+    [deleted] = [c for c in client.post("/_sandbox/worlds/acme/simulate", json={"deleted": 1, "from": T0}).json["changes"]]
+    page = f"/kombo/v1/ats/interviews?updated_after={T0}&include_deleted=true"
+
+    def record():
+        [one] = client.get(page, headers=kombo_headers()).json["data"]["results"]
+        return one
+
+    assert record()["remote_deleted_at"] and record()["title"] and record()["users"]
+    client.post("/_sandbox/clock", json={"advance": "P13D"})
+    assert record()["title"]
+    client.post("/_sandbox/clock", json={"advance": "P1D"})  # the first date 14 days after the deletion
+    one = record()
+    assert one["id"] == kid(deleted["id"]) and one["remote_deleted_at"] and one["changed_at"]
+    assert (one["title"], one["starting_at"], one["users"], one["application"]) == (None, None, [], None)
+    assert client.get(f"/kombo/v1/ats/interviews?updated_after={T0}", headers=kombo_headers()).json["data"]["results"] == []
