@@ -133,3 +133,9 @@ def test_every_listed_credential_has_an_id_and_a_state():
     assert all(a["id"].startswith(a["vendor"] + ":") and a["state"] for a in accounts())
     assert len({a["id"] for a in accounts()}) == len(accounts())
     assert merge_headers() and kombo_headers()
+
+
+def test_kombos_api_key_check_answers_whatever_an_integrations_state(client):
+    client.put(f"/_sandbox/credentials/{credential('kombo')['id']}/state", json={"state": "relink_needed"})
+    r = client.get("/kombo/v1/check-api-key", headers={"Authorization": kombo_headers()["Authorization"]})
+    assert r.status_code == 200 and r.json["status"] == "success"

@@ -116,6 +116,9 @@ def test_the_control_plane_forces_a_sync_and_fixes_the_next_ones_outcome(client)
     assert {(s["last_sync_result"], s["status"], s["next_sync_start"]) for s in status["results"]} == {
         ("FAILED", "FAILED", "2026-11-20T13:00:00Z")}
     assert len(status["results"]) == 7 and status["results"][0]["model_id"] == "ats.ScheduledInterview"
+    client.post("/_sandbox/clock", json={"advance": "PT1H"})  # past the 13:00 sync: the fixed outcome was one sync's
+    assert {s["last_sync_result"] for s in client.get("/merge/api/ats/v1/sync-status", headers=MERGE).json["results"]} \
+        == {"DONE"}
     assert client.post(f"/_sandbox/credentials/{cid}/next-sync", json={"outcome": "meh"}).status_code == 400
     assert client.post("/_sandbox/credentials/merge:nobody/sync").status_code == 404
 

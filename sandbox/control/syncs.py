@@ -35,16 +35,25 @@ class Syncs:
         periodic = self.anchor + (now - self.anchor) // every * every if every else now
         return max(periodic, self._doc(credential).get("forced_us", self.anchor))
 
+    def _next_periodic(self, credential, after: int) -> int | None:
+        every = credential.sync_interval // timedelta(microseconds=1)
+        return self.anchor + ((after - self.anchor) // every + 1) * every if every else None
+
     def status(self, credential) -> dict:
-        """The last and next sync, and the last one's outcome."""
+        """The last and next sync, and the last one's outcome: a fixed outcome is the outcome of the
+        first sync after it was fixed; the syncs after that one succeed again."""
         now = micros(self.clock.now())
         doc, last = self._doc(credential), self.last(credential, now)
-        every = credential.sync_interval // timedelta(microseconds=1)
-        nxt = self.anchor + ((now - self.anchor) // every + 1) * every if every else now
-        # a fixed outcome applies to the first sync after it was fixed
-        outcome = doc.get("next_outcome", "succeeded") if last > doc.get("fixed_us", now) else doc.get(
-            "outcome", "succeeded")
-        return {"last_sync": from_micros(last), "next_sync": from_micros(nxt), "outcome": outcome}
+        outcome = doc.get("outcome", "succeeded")
+        if "fixed_us" in doc:
+            firsts = [t for t in (self._next_periodic(credential, doc["fixed_us"]), doc.get("forced_after_fix_us"))
+                      if t is not None]
+            first = min(firsts) if firsts else None
+            if first is not None and last >= first:
+                outcome = doc["next_outcome"] if last == first else "succeeded"
+        nxt = self._next_periodic(credential, now)
+        return {"last_sync": from_micros(last), "next_sync": from_micros(nxt if nxt is not None else now),
+                "outcome": outcome}
 
     def force(self, credential) -> bool:
         """A sync now. Returns whether one was already queued (one forced at this very instant)."""
@@ -56,6 +65,8 @@ class Syncs:
             mine = dict(doc.get(credential.id, {}))
             queued["already"] = mine.get("forced_us") == now
             mine["forced_us"] = now
+            if "fixed_us" in mine and "forced_after_fix_us" not in mine:  # the first sync after a fixed outcome
+                mine["forced_after_fix_us"] = now
             doc[credential.id] = mine
             return doc
 
@@ -70,8 +81,8 @@ class Syncs:
 
         def change(doc):
             doc = dict(doc or {})
-            doc[credential.id] = {**doc.get(credential.id, {}), "outcome": current, "next_outcome": outcome,
-                                  "fixed_us": now}
+            mine = {k: v for k, v in doc.get(credential.id, {}).items() if k != "forced_after_fix_us"}
+            doc[credential.id] = {**mine, "outcome": current, "next_outcome": outcome, "fixed_us": now}
             return doc
 
         self.store.update_state(KEY, change)

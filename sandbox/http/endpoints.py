@@ -8,7 +8,8 @@ its envelope and its render function. Everything else happens here, once:
         -> assemble the envelope -> keep the answer while the world stands still
 
 The rule for kept answers is enforced here: an answer depends only on the request's path and
-query string, the credential's world, and that world's versions. A `Route` is a hand-written view
+query string, the credential's world and that world's versions, and what the credential reads
+them as (the sandbox's date for a clocked endpoint, a first sync still running, a past sync). A `Route` is a hand-written view
 for what is truly vendor-specific (writes, metadata).
 """
 
@@ -80,8 +81,9 @@ class Listing:
             def build(world: World) -> bytes:
                 query = Query(self.kind, NOTHING) if empty else self.query(args, world)
                 shaped = self.reshape(args)
-                page = keyset_page(lambda **kw: sb.store.page(world_key, query, data=shaped is not None,
-                                                              as_of=horizon, **kw),
+                # as of a past sync, a record is read whole: the store's current copy is not that one
+                page = keyset_page(lambda **kw: sb.store.page(world_key, query, as_of=horizon,
+                                                              data=shaped is not None or horizon is not None, **kw),
                                    self.page_size(args), position, reverse)
                 out = PageOut(self.cursor.next(page, scope), self.cursor.previous(page, scope), len(page.rows))
                 if shaped is not None:
@@ -120,7 +122,7 @@ class Retrieve:
                 shaped = self.reshape(args)
                 rows = [] if value is None or empty else sb.store.page(world_key, Query(
                     self.kind, (Filter(self.by, "in", (value,)),), self.include_deleted, self.include_shell),
-                    limit=1, data=shaped is not None, as_of=horizon)
+                    limit=1, data=shaped is not None or horizon is not None, as_of=horizon)
                 if not rows:
                     raise self.not_found(record_id)
                 if shaped is not None:
@@ -173,7 +175,7 @@ def rendered(ctx, world: World, endpoint: Listing | Retrieve, rows, variant: tup
     rendering reads, so a write to a kind it does not read leaves it be."""
     sb = ctx.sb
     get, store, kind, render = sb.record_cache.get, sb.store, endpoint.kind, endpoint.render
-    head = (ctx.vendor.name, world.key, kind, variant, world.versions[kind][0], world.version(*endpoint.embeds))
+    head = (ctx.vendor.name, render, variant, world.key, world.versions[kind][0], world.version(*endpoint.embeds))
 
     def miss(row: Row) -> bytes:
         full = row if row.data is not None else store.get(world.key, kind, row.id)

@@ -95,10 +95,9 @@ class Simulation:
 
     # -- drawing --
 
-    def instant(self, lo: datetime | None = None) -> datetime:
-        lo = max(lo or self.start, self.start)
-        span = micros(self.end) - micros(lo)
-        return lo + timedelta(microseconds=int(self.rng.random() * span)) if span > 0 else self.end
+    def instant(self) -> datetime:
+        span = micros(self.end) - micros(self.start)
+        return self.start + timedelta(microseconds=1 + int(self.rng.random() * (span - 1))) if span > 1 else self.end
 
     def pick(self, seq):
         return seq[int(self.rng.random() * len(seq))] if seq else None
@@ -110,11 +109,19 @@ class Simulation:
     # -- the run --
 
     def run(self) -> list[Change]:
-        for kind, asked in self.counts.items():
-            for name in CHANGES[kind]:
-                for _ in range(asked.get(name, 0)):
-                    getattr(self, f"{kind}_{name}")()
-        return sorted(self.changes, key=lambda c: (c.at, c.kind, c.id))
+        """Every change gets its instant first; then they happen in time order, each seeing the
+        world as the ones before left it (so nothing is deleted before it was made)."""
+        plan = sorted((self.instant(), kind, name) for kind, asked in self.counts.items()
+                      for name in CHANGES[kind] for _ in range(asked.get(name, 0)))
+        for at, kind, name in plan:
+            getattr(self, f"{kind}_{name}")(at)
+        return self.changes
+
+    def records(self, attr: str, keep=lambda r: True) -> list:
+        """A resident kind's records in created order (a store's dict has no order to rely on), those
+        `keep` keeps, and never one deleted."""
+        return sorted((r for r in getattr(self.world, attr).values() if getattr(r, "deleted_at", None) is None
+                       and keep(r)), key=lambda r: (r.created_at, r.id))
 
     def write(self, kind: str, record_id: str | None, change: str, at: datetime, alter) -> None:
         """Apply one change at `at`: a new record (`record_id` None: `alter(created)` makes it) or
@@ -133,14 +140,14 @@ class Simulation:
         return [i for i in self.live("interview") if i.status == "scheduled" and i.start_at is not None
                 and (before is None or i.start_at > before) and (ends_by is None or i.end_at <= ends_by)]
 
-    def interviews_created(self) -> None:
-        w, at = self.world, self.instant()
-        apps = [a for a in w.applications.values() if a.rejected_at is None and a.deleted_at is None]
+    def interviews_created(self, at: datetime) -> None:
+        w = self.world
+        apps = self.records("applications", lambda a: a.rejected_at is None)
         app = self.pick(apps)
         if app is None:
             return
-        stages = [s for s in w.stages.values() if s.job_id == app.job_id and s.name not in NOT_INTERVIEWS]
-        panel = [u for u in w.users.values() if not u.disabled]
+        stages = self.records("stages", lambda s: s.job_id == app.job_id and s.name not in NOT_INTERVIEWS)
+        panel = self.records("users", lambda u: not u.disabled)
         stage, organizer = self.pick(stages), self.pick(panel)
         day = (at + timedelta(days=1 + int(self.rng.random() * 9))).replace(hour=16, minute=0, second=0, microsecond=0)
         start = day + timedelta(minutes=30 * int(self.rng.random() * 16))
@@ -151,8 +158,7 @@ class Simulation:
             interviewer_ids=people, start_at=start, end_at=start + timedelta(minutes=self.pick(DURATIONS)),
             status="scheduled", location=None, video_url=video))
 
-    def interviews_rescheduled(self) -> None:
-        at = self.instant()
+    def interviews_rescheduled(self, at: datetime) -> None:
         interview = self.pick(self.scheduled(before=at))
         if interview is None:
             return
@@ -162,52 +168,49 @@ class Simulation:
         self.write("interview", interview.id, "rescheduled", at, lambda i: replace(
             i, start_at=i.start_at + shift, end_at=i.end_at + shift, remote_updated_at=at.replace(microsecond=0)))
 
-    def interviews_completed(self) -> None:
-        done = [i for i in self.scheduled(ends_by=self.end - timedelta(minutes=5)) if i.end_at >= self.start - timedelta(days=30)]
-        interview = self.pick(done)
+    def interviews_completed(self, at: datetime) -> None:
+        """An interview that ended at least five minutes before `at`, and each interviewer's scorecard."""
+        ended = [i for i in self.scheduled(ends_by=at - timedelta(minutes=5)) if i.end_at >= at - timedelta(days=30)]
+        interview = self.pick(ended)
         if interview is None:
             return
-        at = self.instant(interview.end_at + timedelta(minutes=5))
         self.write("interview", interview.id, "completed", at, lambda i: replace(
             i, status="complete", remote_updated_at=at.replace(microsecond=0)))
-        for uid in interview.interviewer_ids:  # each interviewer's feedback, a little later
-            submitted = self.instant(at)
+        for uid in interview.interviewer_ids:
             recommendation = self.pick(RECOMMENDATIONS)
-            self.write("scorecard", None, "created", submitted, lambda created, uid=uid, r=recommendation: new_scorecard(
+            self.write("scorecard", None, "created", at, lambda created, uid=uid, r=recommendation: new_scorecard(
                 self.world, created, interview=interview, interviewer_id=uid, recommendation=r, submitted_at=created))
 
-    def interviews_cancelled(self) -> None:
-        at = self.instant()
+    def interviews_cancelled(self, at: datetime) -> None:
         interview = self.pick(self.scheduled(before=at))
         if interview is not None:
             self.write("interview", interview.id, "cancelled", at, lambda i: replace(
                 i, status="cancelled", remote_updated_at=at.replace(microsecond=0)))
 
-    def interviews_deleted(self) -> None:
-        at = self.instant()
+    def interviews_deleted(self, at: datetime) -> None:
         interview = self.pick(self.live("interview"))
         if interview is not None:
             self.write("interview", interview.id, "deleted", at, lambda i: replace(i, deleted_at=at))
 
     # -- applications and candidates --
 
-    def applications_created(self) -> None:
-        w, at = self.world, self.instant()
-        candidate = self.pick([c for c in w.candidates.values() if c.deleted_at is None])
+    def applications_created(self, at: datetime) -> None:
+        w = self.world
+        candidate = self.pick(self.records("candidates"))
         applied = {a.job_id for a in w.applications.values() if candidate and a.candidate_id == candidate.id}
-        job = self.pick([j for j in w.jobs.values() if j.id not in applied])
+        job = self.pick(self.records("jobs", lambda j: j.id not in applied))
         if candidate is None or job is None:
             return
         first = min((s for s in w.stages.values() if s.job_id == job.id), key=lambda s: s.order)
-        recruiters = [u for u in w.users.values() if u.access_role in ("ADMIN", "TEAM_MEMBER") and not u.disabled]
+        recruiters = self.records("users", lambda u: u.access_role in ("ADMIN", "TEAM_MEMBER") and not u.disabled)
         self.write("application", None, "created", at, lambda created: new_application(
             w, created, candidate_id=candidate.id, job_id=job.id, stage_id=first.id, source=self.pick(SOURCES),
             credited_to=self.pick(recruiters).id if recruiters else None))
 
-    def applications_changed(self) -> None:
+    def applications_changed(self, at: datetime) -> None:
         """The next stage of the application's job, or a rejection at its last."""
-        w, at = self.world, self.instant()
-        app = self.pick([a for a in w.applications.values() if a.rejected_at is None and a.deleted_at is None])
+        w = self.world
+        app = self.pick(self.records("applications", lambda a: a.rejected_at is None))
         if app is None:
             return
         stages = sorted((s for s in w.stages.values() if s.job_id == app.job_id), key=lambda s: s.order)
@@ -219,29 +222,27 @@ class Simulation:
             self.write("application", app.id, "changed", at, lambda a: replace(
                 a, rejected_at=at.replace(microsecond=0), rejection_reason=reason))
 
-    def applications_deleted(self) -> None:
-        at = self.instant()
-        app = self.pick([a for a in self.world.applications.values() if a.deleted_at is None])
+    def applications_deleted(self, at: datetime) -> None:
+        app = self.pick(self.records("applications"))
         if app is not None:
             self.write("application", app.id, "deleted", at, lambda a: replace(a, deleted_at=at))
 
-    def candidates_created(self) -> None:
-        at, p = self.instant(), pools()
+    def candidates_created(self, at: datetime) -> None:
+        p = pools()
         first, last = self.pick(p["first"]), self.pick(p["last"])
         email = f"{first}.{last}{int(self.rng.random() * 100)}@{self.pick(CANDIDATE_DOMAINS)}".lower()
         self.write("candidate", None, "created", at, lambda created: new_candidate(
             self.world, created, first_name=first, last_name=last, email=email.replace(" ", "").replace("'", ""),
             phone=self.pick(p["phone"]), company=self.pick(p["company"]), title=self.pick(p["job"])))
 
-    def candidates_changed(self) -> None:
-        at, p = self.instant(), pools()
-        candidate = self.pick([c for c in self.world.candidates.values() if c.deleted_at is None])
+    def candidates_changed(self, at: datetime) -> None:
+        p = pools()
+        candidate = self.pick(self.records("candidates"))
         if candidate is not None:
             company, title = self.pick(p["company"]), self.pick(p["job"])
             self.write("candidate", candidate.id, "changed", at, lambda c: replace(c, company=company, title=title))
 
-    def candidates_deleted(self) -> None:
-        at = self.instant()
-        candidate = self.pick([c for c in self.world.candidates.values() if c.deleted_at is None])
+    def candidates_deleted(self, at: datetime) -> None:
+        candidate = self.pick(self.records("candidates"))
         if candidate is not None:
             self.write("candidate", candidate.id, "deleted", at, lambda c: replace(c, deleted_at=at))

@@ -1,4 +1,5 @@
-"""Bindbee's ATS scheduled interviews (`/api/ats/v1/scheduled-interviews`), mounted at `/bindbee`."""
+"""Bindbee's ATS API (`/api/ats/v1/...`: scheduled interviews and the records they point at),
+mounted at `/bindbee`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Kombo's unified ATS interviews (`/ats/interviews`, the beta writes, `/check-api-key`), mounted at
-`/kombo/v1`."""
+"""Kombo's unified ATS API (`/ats/...`: interviews and the records they point at, the beta writes,
+integrations and syncs, `/check-api-key`), mounted at `/kombo/v1`."""
 
 from __future__ import annotations
 

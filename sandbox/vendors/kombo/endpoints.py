@@ -118,7 +118,7 @@ ENDPOINTS = (
     listing("/ats/application-stages", "stage", render.application_stage),
     Route("/ats/applications/<application_id>/interviews", writes.create_interview, methods=("POST",)),
     Route("/ats/applications/<application_id>/interviews", writes.update_interview, methods=("PATCH",)),
-    Route("/check-api-key", check_api_key),
+    Route("/check-api-key", check_api_key, any_state=True),  # the key's, not an integration's
     Route("/integrations/<integration_id>", integration, any_state=True),
     Route("/force-sync", force_sync, methods=("POST",), any_state=True),
 )

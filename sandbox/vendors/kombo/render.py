@@ -97,7 +97,7 @@ def interview(world: World, i: Interview, variant: tuple = ()) -> dict:
         "remote_created_at": ms(i.remote_created_at),
         "remote_updated_at": ms(i.remote_updated_at),
         "remote_data": {plat.interview_path(world, i): plat.raw_interview(world, i)},
-        "changed_at": ms(i.modified_at),
+        "changed_at": ms(max(i.modified_at, app.modified_at)),  # the record or a nested one changed
         "remote_deleted_at": ms(i.deleted_at),
         "users": [{"id": kid(u.id), "remote_id": u.remote_id, "first_name": u.first_name, "last_name": u.last_name,
                    "email": u.email} for u in (world.users[uid] for uid in i.interviewer_ids)],

@@ -1,4 +1,5 @@
-"""Truto's unified ATS interviews (`/unified/ats/interviews`), mounted at `/truto`."""
+"""Truto's unified ATS API (`/unified/ats/...`: interviews and the records they point at), mounted
+at `/truto`."""
 
 from __future__ import annotations
 

@@ -15,9 +15,6 @@ from typing import Callable, Iterable, NamedTuple, Protocol
 from sandbox.world.kinds import KINDS
 from sandbox.world.model import World
 
-OPERATORS = ("in", "eq", "gt", "gte", "lt", "lte", "contains")
-
-
 @dataclass(frozen=True)
 class Filter:
     """One condition. `field` is a column of the kind (`kinds.KINDS[...].columns`), `id`,
@@ -44,11 +41,6 @@ class Query:
            include_shell: bool = False) -> "Query":
         """A query from filters, leaving out the ones that are None (not asked for)."""
         return cls(kind, tuple(f for f in where if f is not None), include_deleted, include_shell)
-
-
-def any_of(field: str, values: Iterable[str] | None) -> Filter | None:
-    """`field` is one of `values`; None (no filter) when `values` is None."""
-    return None if values is None else Filter(field, "in", tuple(values))
 
 
 def compare(field: str, op: str, value) -> Filter | None:
@@ -89,7 +81,8 @@ class Store(Protocol):
              limit: int | None = 100, data: bool = True, as_of: int | None = None) -> list[Row]:
         """Keyset paging in `created_at` order: after the position `after` ascending, or before
         `before` descending (the caller turns it round); `limit` None reads to the end. `as_of`
-        (µs): the records as they were at that instant, but for writes made through a vendor."""
+        (µs): the records as a credential whose last sync was then sees them — a record changed
+        upstream since is as it was before the first such change, one made upstream since is absent."""
 
     def add(self, world: str, kind: str, make: Callable[[datetime], object], now: datetime, *,
             upstream: bool = False):

@@ -55,6 +55,7 @@ def _schema() -> list[str]:
         # of a change made upstream rather than through a vendor) what a simulation starts from.
         "CREATE TABLE changes (seq INTEGER PRIMARY KEY, world TEXT NOT NULL, kind TEXT NOT NULL, "
         "id TEXT NOT NULL, existed INTEGER NOT NULL, upstream_us INTEGER)",
+        "CREATE INDEX changes_by_record ON changes (world, kind, id, upstream_us)",
     ]
     indexes = []
     for kind in KINDS.values():
@@ -105,19 +106,19 @@ def _as_of(kind: Kind) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _compile(world: str, query: Query, after: bool, before: bool, data: bool, lagging: bool) -> tuple[str, tuple]:
-    """The SQL and parameters of a page query (a horizon's parameters first, when `lagging`),
-    built once per distinct query."""
+    """The SQL and parameters of a page query, built once per distinct query (`page` puts a
+    horizon's parameters before these, when `lagging`)."""
     kind = KINDS[query.kind]
     where, args = ["world = ?"], [world]
     for f in query.where:
         if f.field in kind.via:
             via = kind.via[f.field]
             inner = KINDS[via.kind]
-            sql, inner_args = _condition(inner, _column(inner, via.field), via.field in inner.times, f)
+            sql, inner_args = _condition(_column(inner, via.field), via.field in inner.times, f)
             where.append(f"id IN (SELECT {via.select} FROM {_table(via.kind)} WHERE world = ? AND {sql})")
             args += [world, *inner_args]
             continue
-        sql, values = _condition(kind, _column(kind, f.field), f.field in kind.times or f.field in ("created", "modified"), f)
+        sql, values = _condition(_column(kind, f.field), f.field in kind.times or f.field in ("created", "modified"), f)
         where.append(sql)
         args += values
     if not query.include_deleted:
@@ -135,7 +136,7 @@ def _compile(world: str, query: Query, after: bool, before: bool, data: bool, la
             f"ORDER BY created_us {order} LIMIT ?", tuple(args))
 
 
-def _condition(kind: Kind, column: str, is_time: bool, f) -> tuple[str, list]:
+def _condition(column: str, is_time: bool, f) -> tuple[str, list]:
     if f.op == "in":
         values = tuple(f.value)
         return (f"{column} IN ({', '.join('?' * len(values))})" if values else "0"), list(values)
@@ -308,7 +309,8 @@ class SqliteStore:
     def _find(self, world: World, kind: str, field: str, record_id: str) -> tuple:
         k = KINDS[kind]
         if k.resident:
-            return index(getattr(world, k.attr), field).get(record_id, ())
+            return tuple(r for r in index(getattr(world, k.attr), field).get(record_id, ())
+                         if getattr(r, "deleted_at", None) is None)
         rows = self.page(world.key, Query(kind, (Filter(field, "in", (record_id,)),)), limit=None)
         return tuple(row.record(kind) for row in rows)
 
