@@ -6,9 +6,12 @@ COPY sandbox ./sandbox
 COPY fixtures ./fixtures
 RUN pip install --no-cache-dir -e .
 
+# The container listens on every address: its control plane is open, as a CI service container on a
+# private network needs no lock, unless an admin token is given (docker run -e SANDBOX_ADMIN_TOKEN).
 ENV SANDBOX_HOST=0.0.0.0 \
     SANDBOX_PORT=8080 \
-    SANDBOX_DATA_DIR=/data
+    SANDBOX_DATA_DIR=/data \
+    SANDBOX_INSECURE_ADMIN=1
 EXPOSE 8080
 VOLUME ["/data"]
 

@@ -211,7 +211,7 @@ def reset_time(port: int, rounds: int = 5) -> float:
         assert request(port, "POST", "/_sandbox/worlds/acme/simulate", json_body, json.dumps(simulate).encode())[0] == 200
         request(port, "PUT", f"/_sandbox/credentials/{ACME['merge']['id']}/state", json_body, b'{"state": "paused"}')
         start = time.perf_counter()
-        assert request(port, "POST", "/_sandbox/reset")[0] == 200
+        assert request(port, "POST", "/_sandbox/reset", json_body, b"{}")[0] == 200
         took.append((time.perf_counter() - start) * 1000)
     return sorted(took)[len(took) // 2]
 

@@ -12,11 +12,12 @@ from sandbox import fixtures as fixtures_mod
 from sandbox.accounts import Accounts
 from sandbox.control.clock import Clock
 from sandbox.control.connections import Connections
+from sandbox.control.faults import Faults
+from sandbox.control.journal import Journal
 from sandbox.control.syncs import Syncs
-from sandbox.fixtures import Fixtures
+from sandbox.fixtures import FixtureError, Fixtures
 from sandbox.http import pipeline
 from sandbox.http.cache import BoundedCache
-from sandbox.http.limits import Limits
 from sandbox.settings import Settings
 from sandbox.vendors import credential_fields, registry
 from sandbox.world.generate import generate
@@ -38,8 +39,8 @@ class Sandbox:
     syncs: Syncs
     record_cache: BoundedCache  # rendered records, per vendor variant
     response_cache: BoundedCache  # whole answers to reads; few, as a page is large
-    journal: pipeline.Journal
-    limits: Limits
+    faults: Faults
+    journal: Journal
     vendor_of: Callable[[str], object] = lambda path: None  # the vendor a path belongs to (set by the pipeline)
     any_state: frozenset = frozenset()  # endpoints that answer whatever a connection's state (likewise)
 
@@ -50,10 +51,9 @@ class Sandbox:
         generated = self.store.install(f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds))
         if reset and not generated:
             self.store.reset()
-        self.clock.reset()  # (the store's reset dropped the connection states and syncs)
+        self.clock.reset()  # (the store's reset dropped the connection states, syncs and faults)
         self.record_cache.clear()
         self.response_cache.clear()
-        self.limits.clear()
         for spec in f.worlds:  # loaded once here, so that forked workers start with them
             self.store.snapshot(spec.key)
         return generated
@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
                  clock=clock, connections=Connections(store, fixtures.credentials),
                  syncs=Syncs(store, clock, fixtures.epoch),
                  record_cache=BoundedCache(maxsize=50_000), response_cache=BoundedCache(maxsize=512),
-                 journal=pipeline.Journal(), limits=Limits(settings.data_dir / "limits.sqlite3"))
+                 faults=Faults(store, fixtures.seed),
+                 journal=Journal(store, settings.journal_size, (v for c in fixtures.credentials for v in c.values.values())))
+    _check_plans(fixtures, vendors)
     sb.install()
 
     app = SandboxFlask(__name__)
@@ -88,6 +90,14 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     pipeline.install(app, list(vendors.values()))
     app.wsgi_app = _without_trailing_slash(app.wsgi_app)
     return app
+
+
+def _check_plans(fixtures: Fixtures, vendors: dict) -> None:
+    for c in fixtures.credentials:
+        rate = getattr(vendors.get(c.vendor), "rate_limit", None)
+        if c.plan is not None and (rate is None or c.plan not in rate.plans):
+            known = ", ".join(rate.plans) if rate is not None and rate.plans else "none"
+            raise FixtureError(f"credential {c.id}: {c.vendor} has no plan {c.plan!r} (its plans: {known})")
 
 
 class SandboxFlask(Flask):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import ipaddress
 import json
 import sys
 
@@ -13,10 +14,26 @@ from sandbox.settings import Settings
 def _settings(ns: argparse.Namespace) -> Settings:
     return Settings.from_env(host=ns.host, port=ns.port, workers=ns.workers, seed=ns.seed, fixtures=ns.fixtures,
                              data_dir=ns.data_dir, store=ns.store, now=getattr(ns, "now", None), vendors=ns.vendors,
-                             rate_limit=getattr(ns, "rate_limit", None))
+                             rate_limit=getattr(ns, "rate_limit", None), journal_size=getattr(ns, "journal_size", None),
+                             failure_limit=getattr(ns, "failure_limit", None) or None,
+                             insecure_admin=getattr(ns, "insecure_admin", None) or None)
+
+
+def loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def serve(settings: Settings) -> int:
+    if not loopback(settings.host) and not settings.admin_token and not settings.insecure_admin:
+        print(f"ats-sandbox: refusing to serve /_sandbox on {settings.host} without an admin token: set "
+              "SANDBOX_ADMIN_TOKEN, or pass --insecure-admin to let anyone who reaches it read every credential "
+              "and reset the data", file=sys.stderr)
+        return 2
     from gunicorn.app.base import BaseApplication
 
     from sandbox.app import create_app
@@ -76,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--now", help="freeze the sandbox clock at this ISO 8601 instant (SANDBOX_NOW)")
             p.add_argument("--rate-limit", type=int,
                            help="every vendor's rate limit per its window, instead of its default (SANDBOX_RATE_LIMIT)")
+            p.add_argument("--failure-limit", action="store_true",
+                           help="Merge's limit of 20 failed requests per client address in 10 s (SANDBOX_FAILURE_LIMIT)")
+            p.add_argument("--journal-size", type=int, help="requests the journal keeps (SANDBOX_JOURNAL_SIZE, default 1000)")
+            p.add_argument("--insecure-admin", action="store_true",
+                           help="serve beyond loopback without SANDBOX_ADMIN_TOKEN (SANDBOX_INSECURE_ADMIN)")
         else:
             p.add_argument("--json", action="store_true", help="print JSON")
     ns = parser.parse_args(argv)

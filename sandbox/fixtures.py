@@ -29,6 +29,7 @@ class Credential:
     category: str = "ats"  # a connector's category (Bindbee): another one is refused on ATS paths
     state: str = "healthy"  # the connection's state at start (control/connections.py)
     sync_interval: timedelta = timedelta(0)  # 0: upstream changes are seen at once (control/syncs.py)
+    plan: str | None = None  # the account's plan, where a vendor's rate limit depends on it (Merge)
 
     @property
     def id(self) -> str:
@@ -107,8 +108,11 @@ def load(directory: Path, seed: str | None = None, credential_fields: dict[str, 
             every = timedelta(seconds=every) if isinstance(every, int) and not isinstance(every, bool) else duration(every)
         except (ValueError, TypeError):
             raise FixtureError(f"{path}: sync_interval is an ISO 8601 duration (\"PT1H\") or whole seconds") from None
+        plan = c.get("plan")
+        if plan is not None and not isinstance(plan, str):
+            raise FixtureError(f"{path}: a credential's plan is a name (Merge: launch, professional, enterprise)")
         credentials.append(Credential(vendor, world, {k: str(c[k]) for k in need}, limit, str(c.get("category", "ats")),
-                                      state, every))
+                                      state, every, plan))
     ids = [c.id for c in credentials]
     if len(set(ids)) != len(ids):
         raise FixtureError(f"{path}: two credentials of one vendor share an account (its last field)")

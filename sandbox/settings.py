@@ -26,6 +26,10 @@ class Settings:
     now: datetime | None = None  # freezes the sandbox clock; unset, it follows the real one
     vendors: tuple[str, ...] = VENDORS  # one vendor alone is also served at the root
     rate_limit: int | None = None  # every vendor's limit per window, instead of its default
+    failure_limit: bool = False  # Merge's limit on failed requests per client address
+    journal_size: int = 1000  # requests the journal keeps
+    admin_token: str | None = None  # with it, /_sandbox/* (but health) needs `Authorization: Bearer <token>`
+    insecure_admin: bool = False  # serve beyond loopback without an admin token
 
     @classmethod
     def from_env(cls, environ=os.environ, **overrides) -> "Settings":
@@ -41,12 +45,15 @@ class Settings:
         """A copy with the given values, converted from strings where they came as strings."""
         convert = {
             "port": int, "workers": int, "threads": int, "seed": str, "rate_limit": int, "store": str,
+            "journal_size": int, "admin_token": str, "failure_limit": _flag, "insecure_admin": _flag,
             "fixtures": Path, "data_dir": Path,
             "now": lambda v: v if isinstance(v, datetime) else utc(v),
             "vendors": lambda v: tuple(x.strip() for x in v.split(",") if x.strip()) if isinstance(v, str) else tuple(v),
         }
         out = {k: convert.get(k, lambda x: x)(v) for k, v in values.items()}
         settings = replace(self, **out)
+        if settings.journal_size < 1:
+            raise ValueError("the journal size is a positive number of requests")
         unknown = set(settings.vendors) - set(VENDORS)
         if unknown:
             raise ValueError(f"unknown vendor(s): {', '.join(sorted(unknown))}; known: {', '.join(VENDORS)}")
@@ -55,3 +62,13 @@ class Settings:
     @property
     def store_url(self) -> str:
         return self.store or f"sqlite:///{self.data_dir / 'sandbox.sqlite3'}"
+
+
+def _flag(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("1", "true", "yes", "on"):
+        return True
+    if str(value).lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected a yes/no value (1, true, 0, false), not {value!r}")

@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.app import create_app
 from sandbox.settings import Settings
-from tests.helpers import ROOT, Server
+from tests.helpers import NO_LIMIT, ROOT, Server
 
 TRUTO_SDK = "truto-python-sdk==0.1.6"
 TRUTO_VENV = ROOT / ".venv-truto"
@@ -29,7 +29,7 @@ def client(app):
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """One gunicorn server (2 workers, default fixtures) for the whole session."""
-    srv = Server(tmp_path_factory.mktemp("server") / "data", workers=2)
+    srv = Server(tmp_path_factory.mktemp("server") / "data", workers=2, rate_limit=NO_LIMIT)
     yield srv
     srv.stop()
 

@@ -26,6 +26,9 @@ from sandbox.world.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = Path(__file__).resolve().parent / "specs"
+# A server for a module that reads whole worlds many times a minute asks for no rate limit (Merge's
+# documented 100 a minute would refuse it, as Merge would); test_limits.py checks the documented ones.
+NO_LIMIT = 1_000_000
 
 
 @functools.lru_cache(maxsize=None)
@@ -167,10 +170,15 @@ def _die_with_parent():  # the server stops by itself when the test run ends, ho
 
 
 class Server:
-    """A real server process on 127.0.0.1, started with `command` (default `ats-sandbox serve`)."""
+    """A real server process on 127.0.0.1, started with `command` (default `ats-sandbox serve`).
+    Stopping it checks that its journal holds no 429 the test did not ask for: a refusal by a rate
+    limit fails the test unless `expect_429` (a fault's 429 is always asked for)."""
 
-    def __init__(self, data_dir: Path, *, command: list[str] | None = None, env: dict | None = None, **settings):
-        self.port = free_port()
+    def __init__(self, data_dir: Path, *, command: list[str] | None = None, env: dict | None = None,
+                 expect_429: bool = False, **settings):
+        self.expect_429, self.admin = expect_429, {"Authorization": f"Bearer {settings['admin_token']}"} \
+            if settings.get("admin_token") else {}
+        self.port, self.data_dir = free_port(), Path(data_dir)
         self.url = f"http://127.0.0.1:{self.port}"
         environ = {**os.environ, "SANDBOX_HOST": "127.0.0.1", "SANDBOX_PORT": str(self.port),
                    "SANDBOX_DATA_DIR": str(data_dir)}
@@ -193,10 +201,20 @@ class Server:
                     return time.monotonic() - self.started
             except requests.ConnectionError:
                 time.sleep(0.05)
-        self.stop()
+        self._stop()
         raise RuntimeError("server did not become healthy")
 
+    def unasked_429s(self) -> list[dict]:
+        entries = requests.get(f"{self.url}/_sandbox/requests", params={"status": 429}, headers=self.admin,
+                               timeout=30).json()
+        return [e for e in entries if e["fault"] is None]
+
     def stop(self) -> None:
+        unasked = self.unasked_429s() if self.proc.poll() is None and not self.expect_429 else []
+        self._stop()
+        assert not unasked, f"rate limits refused requests no test asked them to: {unasked[:3]}"
+
+    def _stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:

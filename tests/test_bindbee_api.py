@@ -107,7 +107,7 @@ def test_rate_limit_headers_and_429(client):
     r = get(client, page_size=1)
     assert r.headers["X-RateLimit-Limit"] == "200" and r.headers["X-RateLimit-Remaining"] == "199"
     assert int(r.headers["X-RateLimit-Reset"]) > 1_700_000_000  # a unix time
-    client.post("/_sandbox/faults", json={"vendor": "bindbee", "status": 429, "count": 1})
+    client.post("/_sandbox/faults", json={"vendor": "bindbee", "status": 429, "times": 1})
     refused = get(client, page_size=1)
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
     assert refused.json == {"detail": "Injected fault: this request was answered with 429 by the sandbox."}

@@ -19,7 +19,7 @@ from sandbox.settings import Settings
 from sandbox.vendors.bindbee.ids import bid
 from sandbox.vendors.kombo.render import kid
 from sandbox.world.model import utc
-from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, TOKENS, TRUTO_ACCOUNTS, TRUTO_TOKEN, Server,
+from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS, TRUTO_ACCOUNTS, TRUTO_TOKEN, Server,
                            bindbee_headers, kombo_headers, merge_headers)
 
 T0, T1 = "2026-11-20T12:00:00Z", "2026-11-21T12:00:00Z"
@@ -35,7 +35,7 @@ def mid(hex_id: str) -> str:
 @pytest.fixture(scope="module")
 def living(tmp_path_factory):
     """A server whose clock stands at T0, then a day of every kind of change in acme."""
-    srv = Server(tmp_path_factory.mktemp("living") / "data", workers=2, now=T0, rate_limit=1_000_000)
+    srv = Server(tmp_path_factory.mktemp("living") / "data", workers=2, now=T0, rate_limit=NO_LIMIT)
     r = requests.post(f"{srv.url}/_sandbox/clock", json={"advance": "P1D"})
     assert r.json() == {"now": T1, "frozen": True}
     r = requests.post(f"{srv.url}/_sandbox/worlds/acme/simulate", json={**EVERY_CHANGE, "from": T0})
@@ -162,7 +162,7 @@ def test_reset_after_writes_simulations_and_clock_moves_gives_the_pages_of_a_fre
     client.post("/_sandbox/clock", json={"advance": "P3D"})
     client.post("/_sandbox/worlds/acme/simulate", json={**EVERY_CHANGE, "from": T0})
     assert [client.get(p, headers=merge_headers()).data for p in paths] != before
-    assert client.post("/_sandbox/reset").status_code == 200
+    assert client.post("/_sandbox/reset", json={}).status_code == 200
     assert [client.get(p, headers=merge_headers()).data for p in paths] == before
     assert client.get("/_sandbox/clock").json == {"now": T0, "frozen": True}
 

@@ -3,17 +3,19 @@ receives is also checked against ats_v3.yml."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
 import httpx
 import pytest
+import requests
 from merge import Merge
 from merge.core.api_error import ApiError
 from merge.resources.ats import Application, JobInterviewStage, RemoteUser, ScheduledInterviewRequest
 
 from sandbox.vendors.merge.render import ts
-from tests.helpers import MERGE_KEY, TOKENS, Server, spec_errors, visible, world
+from tests.helpers import MERGE_KEY, NO_LIMIT, TOKENS, Server, spec_errors, visible, world
 
 WORLDS = tuple(TOKENS)
 SPEC = "merge/ats_v3.yml"
@@ -43,7 +45,7 @@ def _check_against_spec(response: httpx.Response) -> None:
 
 @pytest.fixture(scope="module")
 def merge_server(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("merge-sdk") / "data", workers=2)
+    srv = Server(tmp_path_factory.mktemp("merge-sdk") / "data", workers=2, rate_limit=NO_LIMIT)
     yield srv
     srv.stop()
 
@@ -165,3 +167,24 @@ def test_sdk_sees_merges_errors(sdk, merge_server):
     with pytest.raises(ApiError) as err:
         sdk("acme").list(page_size=101)
     assert err.value.status_code == 400
+
+
+def test_a_429_with_retry_after_1_is_retried_by_the_sdk_on_its_own_and_succeeds(merge_server):
+    requests.delete(f"{merge_server.url}/_sandbox/requests", timeout=10)
+    rule = {"vendor": "merge", "path": "/ats/v1/interviews", "status": 429, "times": 1}
+    assert requests.post(f"{merge_server.url}/_sandbox/faults", json=rule, timeout=10).status_code == 201
+    plain = Merge(api_key=MERGE_KEY, account_token=TOKENS["acme"], base_url=f"{merge_server.url}/merge/api")
+    started = time.monotonic()
+    assert len(plain.ats.interviews.list(page_size=3).results) == 3
+    assert time.monotonic() - started >= 1  # it waited as Retry-After said
+    sent = requests.get(f"{merge_server.url}/_sandbox/requests", params={"vendor": "merge"}, timeout=10).json()
+    assert [(e["status"], e["fault"]) for e in reversed(sent)] == [(429, "429"), (200, None)]
+
+
+def test_merges_sdk_takes_a_drifted_answer(merge_server):
+    rule = {"vendor": "merge", "action": "drift", "times": 1}
+    assert requests.post(f"{merge_server.url}/_sandbox/faults", json=rule, timeout=10).status_code == 201
+    plain = Merge(api_key=MERGE_KEY, account_token=TOKENS["acme"], base_url=f"{merge_server.url}/merge/api")
+    first = plain.ats.interviews.list(page_size=2).results[0]
+    assert first.status == "SANDBOX_UNKNOWN_VALUE" and first.created_at is None and first.location is None
+    assert first.sandbox_drift == {"added": "a field this client has not seen"}  # kept as an extra field

@@ -13,7 +13,7 @@ from kombo import Kombo
 from merge import Merge
 
 from sandbox.vendors.kombo.render import kid
-from tests.helpers import INTEGRATIONS, KOMBO_KEY, MERGE_KEY, TOKENS, WORLDS, Server, spec_errors, world
+from tests.helpers import INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS, WORLDS, Server, spec_errors, world
 
 MERGE_SPEC, KOMBO_SPEC = "merge/ats_v3.yml", "kombo/kombo-openapi.json"
 # Merge SDK resource -> (the world's records, the spec's page schema, its record schema)
@@ -64,7 +64,7 @@ def _kombo_spec(response: httpx.Response) -> None:
 
 @pytest.fixture(scope="module")
 def related_server(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("related-sdk") / "data", workers=2)
+    srv = Server(tmp_path_factory.mktemp("related-sdk") / "data", workers=2, rate_limit=NO_LIMIT)
     yield srv
     srv.stop()
     assert SPEC_FAILURES == []

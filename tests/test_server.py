@@ -100,7 +100,7 @@ def test_acknowledged_writes_survive_a_crash_and_restarts_keep_the_bytes(tmp_pat
         after = all_pages(second.url, "acme", page_size=100)
         assert after[:-1] == before[:-1]  # the restart changed no byte; the write sits at the end
         assert json.loads(after[-1])["results"] == json.loads(before[-1])["results"] + [created]
-        reset = requests.post(second.url + "/_sandbox/reset", timeout=30)
+        reset = requests.post(second.url + "/_sandbox/reset", json={}, timeout=30)
         assert reset.status_code == 200
         assert all_pages(second.url, "acme", page_size=100) == before
     finally:
@@ -112,7 +112,8 @@ def test_the_dockerfile_command_serves_and_its_healthcheck_passes(tmp_path):
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
     health = json.loads(re.search(r"HEALTHCHECK [^[]*?CMD (\[.*?\])$", text, re.M | re.S).group(1))
     env = dict(re.findall(r"(SANDBOX_\w+)=(\S+)", text))
-    assert env == {"SANDBOX_HOST": "0.0.0.0", "SANDBOX_PORT": "8080", "SANDBOX_DATA_DIR": "/data"}
+    assert env == {"SANDBOX_HOST": "0.0.0.0", "SANDBOX_PORT": "8080", "SANDBOX_DATA_DIR": "/data",
+                   "SANDBOX_INSECURE_ADMIN": "1"}  # it may listen beyond loopback without a token
     bin_dir = Path(sys.executable).parent
     server = Server(tmp_path / "data", command=[str(bin_dir / cmd[0]), *cmd[1:]])
     try:
@@ -199,7 +200,7 @@ def test_rate_limits_count_across_workers(tmp_path):
     (fixtures / "sandbox.toml").write_text(
         '[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "lever"\ninterviews = 5\n'
         '[[credentials]]\nvendor = "bindbee"\nworld = "tiny"\napi_key = "k"\nconnector_token = "c"\nrate_limit = 30\n')
-    server = Server(tmp_path / "data", workers=2, fixtures=fixtures)
+    server = Server(tmp_path / "data", workers=2, fixtures=fixtures, expect_429=True)
 
     def ask(_):
         return requests.get(server.url + "/bindbee/api/ats/v1/scheduled-interviews", timeout=10,

@@ -238,3 +238,56 @@ class TestStoreContract:
         for t in threads:
             t.join()
         assert store.state("x") == {"n": 81}
+
+    def test_a_pinned_thread_reads_the_store_as_it_was_but_for_its_own_writes(self, store):
+        store.set_state("x", 1)
+        store.pin()
+        try:
+            assert store.state("x") == 1
+            other = threading.Thread(target=lambda: store.set_state("x", 2))  # another connection writes
+            other.start()
+            other.join()
+            assert store.state("x") == 1
+            store.set_state("y", 3)  # this thread's own write is seen, and so is everything before it
+            assert (store.state("y"), store.state("x")) == (3, 2)
+        finally:
+            store.unpin()
+        other = threading.Thread(target=lambda: store.set_state("x", 4))
+        other.start()
+        other.join()
+        assert store.state("x") == 4
+
+    def test_counters_are_shared_by_processes_and_reset_clears_the_windows_only(self, store, tmp_path):
+        assert [store.count("k", 7) for _ in range(3)] == [1, 2, 3]
+        assert store.count("other", 7) == 1 and store.count("k", 7, 0) == 3
+        _FORKED[0] = store  # what the forked processes inherit
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            assert sorted(pool.map(_count_in_another_process, range(4))) == [4, 5, 6, 7]
+        assert store.count("k", 8) == 1  # a new window starts from nothing (windows only move on)
+        assert store.in_flight("w", 1) == 1 and store.in_flight("w", 1) == 2 and store.in_flight("w", -1) == 1
+        store.reset()
+        assert store.count("k", 8, 0) == 0 and store.in_flight("w", 0) == 1
+
+    def test_the_request_journal_keeps_its_cap_newest_first_and_counts_coverage(self, store):
+        def entry(n, status=200, vendor="v"):
+            return {"at": float(n), "vendor": vendor, "credential_key": "c1" if n % 2 else "c2", "status": status,
+                    "method": "GET", "endpoint": "/things", "parameters": ["page_size"] if n % 3 == 0 else [],
+                    "entry": {"n": n}}
+
+        store.log_requests([entry(n) for n in range(1, 8)], cap=5)
+        store.log_requests([entry(8, status=404, vendor="w")], cap=5)
+        assert [e["n"] for e in store.requests()] == [8, 7, 6, 5, 4]
+        assert [e["n"] for e in store.requests(vendor="v", credential_key="c1", limit=2)] == [7, 5]
+        assert [e["n"] for e in store.requests(status=404)] == [8]
+        assert [e["n"] for e in store.requests(since=7.0)] == [8, 7]
+        assert store.request_coverage() == ([("v", "GET", "/things", 200, 7), ("w", "GET", "/things", 404, 1)],
+                                            [("v", "GET", "/things", "page_size", 2)])
+        store.clear_requests()
+        assert store.requests() == [] and store.request_coverage() == ([], [])
+
+
+_FORKED: list = [None]
+
+
+def _count_in_another_process(_) -> int:
+    return _FORKED[0].count("k", 7)

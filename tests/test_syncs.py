@@ -109,7 +109,7 @@ def test_the_control_plane_forces_a_sync_and_fixes_the_next_ones_outcome(client)
     status = client.get("/merge/api/ats/v1/sync-status", headers=MERGE).json
     assert {s["last_sync_result"] for s in status["results"]} == {"DONE"}
     client.post("/_sandbox/clock", json={"advance": "PT1S"})
-    synced = client.post(f"/_sandbox/credentials/{cid}/sync").json
+    synced = client.post(f"/_sandbox/credentials/{cid}/sync", json={}).json
     assert synced["outcome"] == "failed" and synced["last_sync"] == "2026-11-20T12:05:01Z"
     status = client.get("/merge/api/ats/v1/sync-status", headers=MERGE).json
     assert spec_errors("merge/ats_v3.yml", "PaginatedSyncStatusList", status) == []
@@ -120,7 +120,7 @@ def test_the_control_plane_forces_a_sync_and_fixes_the_next_ones_outcome(client)
     assert {s["last_sync_result"] for s in client.get("/merge/api/ats/v1/sync-status", headers=MERGE).json["results"]} \
         == {"DONE"}
     assert client.post(f"/_sandbox/credentials/{cid}/next-sync", json={"outcome": "meh"}).status_code == 400
-    assert client.post("/_sandbox/credentials/merge:nobody/sync").status_code == 404
+    assert client.post("/_sandbox/credentials/merge:nobody/sync", json={}).status_code == 404
 
 
 @pytest.mark.parametrize("state, merge_status, kombo_status, setup", [

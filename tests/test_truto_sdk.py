@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers import ROOT, TRUTO_ACCOUNTS, TRUTO_TOKEN, Server, visible, world
+from tests.helpers import NO_LIMIT, ROOT, TRUTO_ACCOUNTS, TRUTO_TOKEN, Server, visible, world
 
 # Truto resource -> the world's records it lists
 RELATED = {"candidates": "candidates", "applications": "applications", "jobs": "jobs", "users": "users",
@@ -20,7 +20,7 @@ RELATED = {"candidates": "candidates", "applications": "applications", "jobs": "
 def truto_server(tmp_path_factory):
     """A server of its own: the SDK reads thousands of records by id, faster than the 500 per 10 s
     Truto's limit allows, so the limit is raised."""
-    srv = Server(tmp_path_factory.mktemp("truto-sdk") / "data", workers=2, rate_limit=1_000_000)
+    srv = Server(tmp_path_factory.mktemp("truto-sdk") / "data", workers=2, rate_limit=NO_LIMIT)
     yield srv
     srv.stop()
 

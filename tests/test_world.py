@@ -80,3 +80,20 @@ def test_bad_fixtures_are_reported(tmp_path):
         fixtures.load(tmp_path)
     with pytest.raises(fixtures.FixtureError, match="no such file"):
         fixtures.load(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("vendor, fields, plan, error", [
+    ("merge", 'api_key = "k"\naccount_token = "t"\n', '"platinum"',
+     "credential merge:t: merge has no plan 'platinum' (its plans: launch, professional, enterprise)"),
+    ("kombo", 'api_key = "k"\nintegration_id = "ashby:x"\n', '"launch"',
+     "credential kombo:ashby:x: kombo has no plan 'launch' (its plans: none)"),
+    ("merge", 'api_key = "k"\naccount_token = "t"\n', "3", "a credential's plan is a name"),
+])
+def test_a_plan_the_vendor_does_not_have_is_refused_at_start(tmp_path, vendor, fields, plan, error):
+    from sandbox.app import create_app
+    from sandbox.settings import Settings
+
+    (tmp_path / "sandbox.toml").write_text('[[worlds]]\nkey = "x"\ncompany = "X"\nplatform = "lever"\ninterviews = 1\n'
+                                           f'[[credentials]]\nvendor = "{vendor}"\nworld = "x"\n{fields}plan = {plan}\n')
+    with pytest.raises(fixtures.FixtureError, match=error.replace("(", r"\(").replace(")", r"\)")):
+        create_app(Settings(fixtures=tmp_path, data_dir=tmp_path / "data"))

@@ -1,18 +1,37 @@
+"""The control plane, `/_sandbox/*`: what a test or a person uses to look at and steer the sandbox.
+With an admin token set, every route but `health` needs it; a write takes only a JSON body, so that
+a cross-site form cannot change anything."""
+
 from __future__ import annotations
 
-from flask import Blueprint, request
+import hmac
 
-from sandbox.http.errors import BY_STATUS
+from flask import Blueprint, request
 
 from sandbox import __version__
 from sandbox.control.clock import duration
 from sandbox.control.connections import STATES
+from sandbox.control.faults import rule
 from sandbox.control.syncs import OUTCOMES
 from sandbox.world.model import iso_z, utc
 from sandbox.world.simulate import Simulation, paced_counts, plan_counts
 from sandbox.http.context import json_response, sandbox
 
 bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+def guard():
+    if request.endpoint == "admin.health":
+        return None
+    token = sandbox().settings.admin_token
+    if token and not hmac.compare_digest(request.headers.get("Authorization", "").encode(), f"Bearer {token}".encode()):
+        return json_response({"error": "the control plane needs Authorization: Bearer <SANDBOX_ADMIN_TOKEN>"}, 401,
+                             {"WWW-Authenticate": 'Bearer realm="ats-sandbox"'})
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json":
+        return json_response({"error": "a control-plane write takes a JSON body (Content-Type: application/json; "
+                                       "an empty object will do)"}, 415)
+    return None
 
 
 @bp.get("/health")
@@ -40,13 +59,6 @@ def set_state(credential_id: str):
     except KeyError:
         return json_response({"error": f"no credential {credential_id!r}; GET /_sandbox/accounts lists their ids"}, 404)
     return json_response({"id": credential_id, "state": body["state"]})
-
-
-@bp.get("/journal")
-def journal():
-    limit = request.args.get("limit", "100")
-    entries = list(sandbox().journal.entries)
-    return json_response(entries[-int(limit):] if limit.isdigit() and int(limit) > 0 else entries)
 
 
 @bp.post("/reset")
@@ -152,24 +164,67 @@ def simulate(world: str):
 
 @bp.get("/faults")
 def faults():
-    return json_response(sandbox().limits.faults())
+    return json_response(sandbox().faults.rules())
 
 
 @bp.post("/faults")
 def add_fault():
-    """`{"vendor": "kombo", "status": 429, "count": 1, "world": null}`: the next `count` requests to
-    that vendor (and world, if given) are answered with `status`, in the vendor's error shape."""
-    body = request.get_json(silent=True)
-    vendors = sandbox().accounts.vendors
-    if (not isinstance(body, dict) or body.get("vendor") not in vendors or body.get("status") not in BY_STATUS
-            or not isinstance(body.get("count", 1), int) or body.get("count", 1) < 1):
-        return json_response({"error": f"expected {{vendor: one of {sorted(vendors)}, status: one of "
-                                       f"{sorted(BY_STATUS)}, count: a positive integer, world: optional}}"}, 400)
-    sandbox().limits.add_fault(body["vendor"], body["status"], body.get("count", 1), body.get("world"))
-    return json_response({"status": "ok", "faults": sandbox().limits.faults()}, 201)
+    """A rule (see control/faults.py): what it matches (`vendor`, `credential`, `world`, `method`,
+    `path` glob), what it does (`status`, `latency`, `action`: reset | empty | truncate | drift), and
+    when (`times`, `every`, `probability` with an optional `seed`)."""
+    sb = sandbox()
+    try:
+        new = rule(request.get_json(silent=True), set(sb.accounts.vendors), {c.id for c in sb.fixtures.credentials},
+                   {w.key for w in sb.fixtures.worlds})
+    except ValueError as exc:
+        return json_response({"error": str(exc)}, 400)
+    return json_response(sb.faults.add(new), 201)
 
 
 @bp.delete("/faults")
 def clear_faults():
-    sandbox().limits.clear()
+    """Every fault rule gone; the rate-limit counters are left as they are."""
+    sandbox().faults.clear()
     return json_response({"status": "ok"})
+
+
+@bp.delete("/faults/<int:rule_id>")
+def remove_fault(rule_id: int):
+    if not sandbox().faults.remove(rule_id):
+        return json_response({"error": f"no fault rule {rule_id}"}, 404)
+    return json_response({"status": "ok"})
+
+
+@bp.get("/requests")
+def requests_made():
+    """The journal, newest first: `vendor`, `credential` (an id from /_sandbox/accounts), `status`,
+    `since` (ISO 8601) and `limit` narrow it."""
+    args, filters = request.args, {}
+    try:
+        for name in ("vendor", "credential"):
+            if args.get(name):
+                filters[name] = args[name]
+        if args.get("status"):
+            filters["status"] = int(args["status"])
+        if args.get("since"):
+            filters["since"] = utc(args["since"]).timestamp()
+        if args.get("limit"):
+            filters["limit"] = int(args["limit"])
+            if filters["limit"] < 1:
+                raise ValueError("limit is a positive number")
+    except (ValueError, TypeError) as exc:
+        return json_response({"error": f"{exc}; filters: vendor, credential, status, since (ISO 8601), limit"}, 400)
+    return json_response(sandbox().journal.entries(**filters))
+
+
+@bp.delete("/requests")
+def clear_requests():
+    """An empty journal, and coverage counted afresh."""
+    sandbox().journal.clear()
+    return json_response({"status": "ok"})
+
+
+@bp.get("/coverage")
+def coverage():
+    sb = sandbox()
+    return json_response(sb.journal.coverage(sb.accounts.vendors.values()))

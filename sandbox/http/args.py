@@ -135,7 +135,7 @@ def json_object() -> dict:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(f'Unsupported media type "{request.mimetype}" in request.')
     try:
-        body = orjson.loads(request.get_data(cache=False))
+        body = orjson.loads(request.get_data(cache=True))  # kept for the journal
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"JSON parse error - {exc}") from None
     if not isinstance(body, dict):

@@ -72,3 +72,11 @@ class InternalError(ApiError):
 BY_STATUS = {cls.status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
                                          PayloadTooLarge, UnsupportedMediaType, Unprocessable, RateLimited,
                                          InternalError)}
+
+
+def of_status(status: int, message: str) -> ApiError:
+    """An error of any status (a fault a test asked for), typed where a type exists."""
+    cls = BY_STATUS.get(status)
+    if cls is None:
+        cls = type(f"Status{status}", (ApiError,), {"status": status})
+    return cls(message)

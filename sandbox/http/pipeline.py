@@ -1,18 +1,20 @@
 """The one path every vendor request takes, top to bottom (DESIGN principle 2):
 
-    authenticate -> count against the rate limit -> apply an injected fault
-        -> the endpoint's handler -> journal and headers -> errors, in the vendor's envelope
+    authenticate -> how the connection stands -> requests in flight -> the rate limit
+        -> a fault a test asked for -> the endpoint's handler
+        -> what the fault does to the answer -> headers and the journal -> errors, in the vendor's envelope
 
 A vendor declares what it is (`Vendor`): its endpoints, how it authenticates, how its errors look,
-its rate limit. Everything else lives here once. A vendor package holds no state.
+its limits. Everything else lives here once. A vendor package holds no state; what every worker
+must see (counters, fault rules, the journal) lives in the store.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -21,24 +23,68 @@ from werkzeug.exceptions import HTTPException
 
 from sandbox.accounts import Account
 from sandbox.control.connections import EMPTY
+from sandbox.control.faults import Fault, parse_header
+from sandbox.control.journal import request_body
 from sandbox.fixtures import Credential
-from sandbox.http import errors
+from sandbox.http import connection, drift, errors
 from sandbox.http.context import json_response, sandbox
 from sandbox.http.endpoints import Endpoint, blueprint
-from sandbox.http.limits import Quota
 
 log = logging.getLogger("sandbox")
 
 
 @dataclass(frozen=True)
-class RateLimit:
-    """`limit` requests per `seconds` per credential (a credential's `rate_limit` in the fixtures
-    overrides `limit`), the headers that tell a client where it stands, and those a 429 adds."""
-
+class Quota:
     limit: int
+    remaining: int
+    reset: int  # seconds until the window starts again
+    window: int  # its length in seconds
+
+    @property
+    def exceeded(self) -> bool:
+        return self.remaining < 0
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Requests per `seconds` per credential. The number is the credential's `rate_limit` in the
+    fixtures, else `--rate-limit`, else the documented one (`limit`, or by the credential's `plan`);
+    a vendor that publishes none (`limit` None) counts only when one is configured. `headers` tell a
+    client where it stands: while nothing counts, an injected 429's show `shown` (the vendor's docs'
+    example), and a vendor that always sends them (`always`) shows it, unspent, on every answer."""
+
     seconds: int
     headers: Callable[[Quota], dict]
+    limit: int | None = None
+    plans: dict[str, int] = field(default_factory=dict)
     refused_headers: Callable[[Quota], dict] = lambda quota: {"Retry-After": str(quota.reset)}
+    retry_after: bool = True  # whether its 429 says when to retry (an injected one says: in a second)
+    message: str = "Rate limit exceeded"
+    shown: int | None = None
+    always: bool = False
+
+    def limit_of(self, credential: Credential, configured: int | None) -> int | None:
+        return credential.rate_limit or configured or self.plans.get(credential.plan) or self.limit
+
+
+@dataclass(frozen=True)
+class Concurrency:
+    """At most `limit` requests of `methods` in flight per credential, across every worker."""
+
+    limit: int
+    methods: frozenset[str]
+    refused: Callable[[], errors.ApiError]
+    headers: Callable[[int], dict]  # (requests the credential may still start) -> headers
+
+
+@dataclass(frozen=True)
+class FailureLimit:
+    """More than `failures` failed answers (4xx/5xx but 429) to one client address in `seconds`, and
+    it is refused for the rest of the window (on with `--failure-limit`)."""
+
+    failures: int
+    seconds: int
+    refused: Callable[[], errors.ApiError]
 
 
 @dataclass(frozen=True)
@@ -55,16 +101,17 @@ class Vendor:
     # how a credential out of order answers, by connection state: the error it raises, or EMPTY
     # (lists empty, gets not found); a state not named here reads as healthy
     states: dict[str, Callable[[], errors.ApiError] | str] = field(default_factory=dict)
+    concurrency: Concurrency | None = None
+    failure_limit: FailureLimit | None = None
+    drift: drift.Drift = drift.Drift()  # the fields a drifted answer changes
 
-
-class Journal:
-    """The last `maxlen` requests this process answered (WireMock's request journal, capped)."""
-
-    def __init__(self, maxlen: int = 1000):
-        self.entries: deque[dict] = deque(maxlen=maxlen)
-
-    def record(self, entry: dict) -> None:
-        self.entries.append(entry)
+    def coverage_points(self):
+        """(method, path, declared query parameters) of each endpoint, for the coverage report."""
+        for e in self.endpoints:
+            args = getattr(e, "args", None)
+            declared = [f.data_key or name for name, f in args.fields.items()] if args is not None else []
+            for method in getattr(e, "methods", ("GET",)):
+                yield method, e.path, declared
 
 
 def install(app: Flask, vendors: list[Vendor]) -> None:
@@ -89,6 +136,7 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
                                            for e in v.endpoints if getattr(e, "any_state", False)}
     app.before_request(begin)
     app.after_request(finish)
+    app.teardown_request(lambda exc: app.extensions["sandbox"].store.unpin())
     app.register_error_handler(Exception, render_error)
 
 
@@ -97,63 +145,154 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
 
 def begin() -> None:
     req, ctx, sb = request._get_current_object(), g._get_current_object(), sandbox()
-    ctx.started, ctx.sb = time.perf_counter(), sb  # handlers take the sandbox from here: one lookup
+    ctx.started, ctx.sb = time.perf_counter(), sb
+    sb.store.pin()  # one look at whether the store changed, for the whole request
     vendor = ctx.vendor = sb.vendor_of(req.path)
     if vendor is None or req.url_rule is None:
         return  # not a vendor's path, or no such route: the error handler answers
+    # 0. A client address past the vendor's failure limit is refused before anything is read.
+    if vendor.failure_limit is not None and sb.settings.failure_limit:
+        refuse_failing_client(sb, vendor, req)
     # 1. Who is asking: the vendor's own credentials, refused in its own words; and how the
     #    connection stands (a test may have put it out of order).
     account = ctx.account = vendor.authenticate(req)
-    state = sb.connections.state(account.credential)
+    credential = account.credential
+    state = sb.connections.state(credential)
     if state != "healthy" and state in vendor.states and req.url_rule.endpoint not in sb.any_state:
         effect = vendor.states[state]
         if effect != EMPTY:
             raise effect()
         ctx.empty = True
     # A credential with a sync cadence reads the world as of its last sync.
-    ctx.horizon = sb.syncs.horizon(account.credential) if account.credential.sync_interval else None
-    # 2. The rate limit, counted per credential across every worker.
+    ctx.horizon = sb.syncs.horizon(credential) if credential.sync_interval else None
+    # 2. Requests in flight (Kombo's writes), counted per credential across every worker.
+    if vendor.concurrency is not None and req.method in vendor.concurrency.methods:
+        admit(sb, vendor.concurrency, credential, ctx)
+    # 3. The rate limit, counted per credential across every worker.
     if vendor.rate_limit is not None:
-        ctx.quota = count_request(sb, vendor, account)
-        if ctx.quota.exceeded:
-            raise errors.RateLimited("Rate limit exceeded", headers=vendor.rate_limit.refused_headers(ctx.quota))
-    # 3. A fault a test asked for answers instead of the endpoint.
-    apply_fault(sb, vendor, account)
+        count_request(sb, vendor.rate_limit, account, ctx)
+    # 4. A fault a test asked for: in this request's header, or by a rule that matches it.
+    header = req.environ.get("HTTP_X_SANDBOX_FAULT")
+    try:
+        fault = parse_header(header) if header else sb.faults.due(
+            vendor.name, vendor.mount, credential.id, account.world, req.method, req.path)
+    except ValueError as exc:
+        raise errors.BadRequest(f"X-Sandbox-Fault: {exc}") from None
+    if fault is not None:
+        ctx.fault = fault
+        apply_fault(fault, vendor, ctx, req.environ)
 
 
-def count_request(sb, vendor: Vendor, account: Account) -> Quota:
-    limit = account.credential.rate_limit or sb.settings.rate_limit or vendor.rate_limit.limit
-    return sb.limits.hit(account.key, limit, vendor.rate_limit.seconds, time.time())
+def refuse_failing_client(sb, vendor: Vendor, req: Request) -> None:
+    limit = vendor.failure_limit
+    window = int(time.time()) // limit.seconds
+    if sb.store.count(f"failures:{vendor.name}:{req.remote_addr}", window, 0) > limit.failures:
+        raise limit.refused()
 
 
-def apply_fault(sb, vendor: Vendor, account: Account) -> None:
-    status = sb.limits.take_fault(vendor.name, account.world)
-    if status is not None:
-        cls = errors.BY_STATUS.get(status, errors.InternalError)
-        raise cls(f"Injected fault: this request was answered with {status} by the sandbox.",
-                  headers={"Retry-After": "1"} if status == 429 else None)
+def admit(sb, concurrency: Concurrency, credential: Credential, ctx) -> None:
+    key = f"in-flight:{credential.id}"
+    running = sb.store.in_flight(key, 1)
+    if running > concurrency.limit:
+        sb.store.in_flight(key, -1)
+        error = concurrency.refused()
+        error.headers = {**error.headers, **concurrency.headers(0)}
+        raise error
+    ctx.in_flight, ctx.flight_headers = key, concurrency.headers(concurrency.limit - running)
+
+
+def count_request(sb, rate: RateLimit, account: Account, ctx) -> None:
+    now = time.time()
+    limit = rate.limit_of(account.credential, sb.settings.rate_limit)
+    if limit is None:  # nothing counts: the vendor publishes no number and none was configured
+        if rate.always:
+            ctx.rate_headers = rate.headers(Quota(rate.shown, rate.shown, rate.seconds - int(now) % rate.seconds,
+                                                  rate.seconds))
+        return
+    window = int(now) // rate.seconds
+    used = sb.store.count(account.key, window)
+    quota = Quota(limit, limit - used, (window + 1) * rate.seconds - int(now), rate.seconds)
+    ctx.rate_headers = rate.headers(quota)
+    if quota.exceeded:
+        raise errors.RateLimited(rate.message, headers=rate.refused_headers(quota))
+
+
+def apply_fault(fault: Fault, vendor: Vendor, ctx, environ) -> None:
+    """What a fault does before the handler: wait, answer with its status, or drop the connection."""
+    if fault.latency is not None:
+        time.sleep(random.uniform(*fault.latency) / 1000)
+    if fault.status is not None:
+        error = errors.of_status(fault.status, f"Injected fault: this request was answered with {fault.status} "
+                                               "by the sandbox.")
+        if fault.status == 429:
+            error.headers = refused_by_fault(vendor, ctx)
+        elif fault.status == 503:
+            error.headers = {"Retry-After": "1"}
+        raise error
+    if fault.action in ("reset", "empty"):
+        (connection.reset if fault.action == "reset" else connection.close)(environ)
+        ctx.dropped = True
+        raise errors.ApiError("the connection was dropped")  # answered to no one
+
+
+def refused_by_fault(vendor: Vendor, ctx) -> dict:
+    """A 429 as the vendor's own limit would answer it, but due again in a second: its rate headers
+    (where a limit counts, or the vendor always sends them) and its Retry-After, if it sends one."""
+    rate = vendor.rate_limit
+    if rate is None:
+        return {"Retry-After": "1"}
+    limit = rate.limit_of(ctx.account.credential, ctx.sb.settings.rate_limit) or rate.shown
+    headers = rate.headers(Quota(limit, 0, 1, rate.seconds)) if limit else {}
+    ctx.rate_headers = None  # these replace the ones counted for this request
+    return {**headers, "Retry-After": "1"} if rate.retry_after else headers
 
 
 _WORKER = [("X-Sandbox-Worker", "")]  # which worker answered; set per process, as workers fork
 
 
 def finish(response: Response) -> Response:
-    """4. The journal entry, the rate-limit headers, and which worker answered."""
+    """5. What a fault does to the answer, the limits' headers, the journal entry, and which
+    worker answered."""
     req, ctx = request._get_current_object(), g._get_current_object()
     sb = getattr(ctx, "sb", None) or sandbox()
     vendor, account = getattr(ctx, "vendor", None), getattr(ctx, "account", None)
-    started = getattr(ctx, "started", None)
-    sb.journal.record({
-        "at": time.time(), "vendor": vendor.name if vendor else None, "world": account.world if account else None,
-        "method": req.method, "path": req.full_path.rstrip("?"), "status": response.status_code,
-        "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-    })
-    quota = getattr(ctx, "quota", None)
-    if quota is not None:
-        response.headers.extend(vendor.rate_limit.headers(quota).items())
+    fault = getattr(ctx, "fault", None)
+    if fault is not None:
+        response = shape(fault, vendor, response, req.environ)
+    in_flight = getattr(ctx, "in_flight", None)
+    if in_flight is not None:
+        sb.store.in_flight(in_flight, -1)
+        response.headers.extend(ctx.flight_headers.items())
+    rate_headers = getattr(ctx, "rate_headers", None)
+    if rate_headers:
+        response.headers.extend(rate_headers.items())
+    status = response.status_code
+    if vendor is not None and vendor.failure_limit is not None and sb.settings.failure_limit \
+            and status >= 400 and status != 429:
+        sb.store.count(f"failures:{vendor.name}:{req.remote_addr}", int(time.time()) // vendor.failure_limit.seconds)
     if _WORKER[0][1] != str(os.getpid()):
         _WORKER[0] = ("X-Sandbox-Worker", str(os.getpid()))
     response.headers.extend(_WORKER)
+    if not req.path.startswith("/_sandbox/"):
+        rule = req.url_rule
+        sb.journal.add((time.time(), vendor, account.credential.id if account else None,
+                        account.world if account else None, req,
+                        request_body(req), rule.rule if rule is not None else None,
+                        None if getattr(ctx, "dropped", False) else status, response.content_length,
+                        (time.perf_counter() - ctx.started) * 1000 if hasattr(ctx, "started") else None,
+                        fault.label if fault is not None else None, os.getpid()))
+    return response
+
+
+def shape(fault: Fault, vendor: Vendor, response: Response, environ) -> Response:
+    """A drifted answer (a successful JSON one), or one cut short; either names its fault."""
+    response.headers["X-Sandbox-Fault"] = fault.label
+    if fault.action == "drift" and response.status_code < 300 and response.mimetype == "application/json":
+        response.set_data(drift.apply(response.get_data(), vendor.drift, fault.drift))
+    elif fault.action == "truncate":
+        body = response.get_data()
+        response.response = connection.truncated(environ, body)
+        response.headers["Content-Length"] = str(len(body))
     return response
 
 
@@ -161,7 +300,9 @@ _HTTP_MESSAGES = {404: "Not found.", 413: "Request body is too large.", 400: "Ba
 
 
 def render_error(exc: Exception) -> Response:
-    """5. Every error in the vendor's envelope and status: never HTML, never a traceback."""
+    """6. Every error in the vendor's envelope and status: never HTML, never a traceback."""
+    if isinstance(exc, ConnectionError):  # a fault dropped an in-process connection: the caller sees it
+        raise exc
     if isinstance(exc, HTTPException):  # routing: no such path or method, a body too large
         cls = errors.BY_STATUS.get(exc.code or 500, errors.InternalError)
         message = _HTTP_MESSAGES.get(exc.code, exc.description or exc.name)

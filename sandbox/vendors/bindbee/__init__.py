@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from sandbox.control.connections import EMPTY
+from sandbox.http.drift import Drift
 from sandbox.http.errors import Unauthorized
 from sandbox.http.pipeline import RateLimit, Vendor
 from sandbox.vendors.bindbee.auth import CHALLENGE, CREDENTIAL_FIELDS, authenticate, describe
@@ -23,7 +24,8 @@ def rate_headers(quota) -> dict:
 # that fails validation answers 422, as FastAPI does.
 VENDOR = Vendor(name="bindbee", mount="/bindbee", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
                 authenticate=authenticate, envelope=envelope, describe=describe,
-                rate_limit=RateLimit(limit=200, seconds=60, headers=rate_headers), invalid_status=422,
+                rate_limit=RateLimit(seconds=60, headers=rate_headers, limit=200), invalid_status=422,
+                drift=Drift(enum=("status",), missing=("custom_fields",), null=("start_at",)),
                 # a connector still in its first sync has nothing to list (INFERRED); a deleted one is unknown
                 states={"initial_sync": EMPTY,
                         "deleted": lambda: Unauthorized("Invalid connector token", headers=CHALLENGE)})

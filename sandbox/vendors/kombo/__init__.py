@@ -3,11 +3,12 @@ integrations and syncs, `/check-api-key`), mounted at `/kombo/v1`."""
 
 from __future__ import annotations
 
-from sandbox.http.errors import Conflict, Forbidden, NotFound
-from sandbox.http.pipeline import RateLimit, Vendor
+from sandbox.http.drift import Drift
+from sandbox.http.errors import Conflict, Forbidden, NotFound, RateLimited
+from sandbox.http.pipeline import Concurrency, RateLimit, Vendor
 from sandbox.vendors.kombo.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.kombo.endpoints import ENDPOINTS
-from sandbox.vendors.kombo.errors import (INTEGRATION_AUTHENTICATION_INVALID, INTEGRATION_INACTIVE,
+from sandbox.vendors.kombo.errors import (CONCURRENCY_LIMIT_EXCEEDED, INTEGRATION_AUTHENTICATION_INVALID, INTEGRATION_INACTIVE,
                                           INTEGRATION_NOT_FOUND, SETUP_SYNC_PENDING, envelope)
 
 # Connection states: reads during the first sync answer 409 SETUP_SYNC_PENDING (Kombo's docs, since
@@ -30,8 +31,18 @@ def rate_headers(quota) -> dict:
             "ratelimit-reset": str(quota.reset)}
 
 
-# Kombo publishes no number; 300 a minute is the value its docs show in the headers' example, so
-# that is the default (INFERRED). A credential's `rate_limit` in the fixtures overrides it.
+# Kombo publishes no request rate: none counts unless configured (a credential's `rate_limit`, or
+# --rate-limit), and meanwhile its headers show the 300 a minute of its docs' example, unspent
+# (INFERRED). Its 429 carries no Retry-After. Writes and actions: at most 30 in flight per
+# integration (Kombo's docs); reads are not counted.
+RATE_LIMIT = RateLimit(seconds=60, headers=rate_headers, shown=300, always=True, retry_after=False, refused_headers=lambda quota: {})
+CONCURRENCY = Concurrency(
+    limit=30, methods=frozenset({"POST", "PUT", "PATCH", "DELETE"}),
+    refused=lambda: RateLimited("Too many write or action requests are running for this integration at once. "
+                                "Wait for one to finish.", code=CONCURRENCY_LIMIT_EXCEEDED),
+    headers=lambda remaining: {"Concurrency-Remaining": str(remaining)})
+
 VENDOR = Vendor(name="kombo", mount="/kombo/v1", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
                 authenticate=authenticate, envelope=envelope, describe=describe,
-                rate_limit=RateLimit(limit=300, seconds=60, headers=rate_headers), states=STATES)
+                rate_limit=RATE_LIMIT, concurrency=CONCURRENCY, states=STATES,
+                drift=Drift(enum=("status", "outcome"), missing=("video_conferencing_url",), null=("canceled",)))

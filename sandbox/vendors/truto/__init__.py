@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import request
 
 from sandbox.control.connections import EMPTY
+from sandbox.http.drift import Drift
 from sandbox.http.errors import NotFound, Unauthorized
 from sandbox.http.pipeline import RateLimit, Vendor
 from sandbox.vendors.truto.auth import CREDENTIAL_FIELDS, authenticate, describe
@@ -19,9 +20,11 @@ def rate_headers(quota) -> dict:
             "ratelimit-reset": str(quota.reset)}
 
 
-# Truto's own tiers: 500 requests / 10 s per API token, 50 per integrated account. A sandbox
-# credential is one token with one account; it gets the token's tier, so that a client may read a
-# whole world by id without waiting (INFERRED). Truto answers a 429 with Retry-After: 10.
+# Truto passes the upstream platform's limits through, with these headers, only where the platform
+# gives them: none count unless configured (a credential's `rate_limit` per 10 s, or --rate-limit),
+# and then the headers come too. (Truto's skills docs also name tiers of its own, 500 / 10 s per
+# token and 50 per account, which a public guide contradicts ("Truto adds nothing"): not applied.)
+# Truto answers a 429 with Retry-After: 10.
 # Connection states (INFERRED: Truto documents the account statuses, not what reads answer): an
 # account still `connecting` has nothing to list; one that `needs_reauth` is refused with 401; a
 # deleted one is unknown.
@@ -32,5 +35,6 @@ STATES = {
 }
 VENDOR = Vendor(name="truto", mount="/truto", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
                 authenticate=authenticate, envelope=envelope, describe=describe,
-                rate_limit=RateLimit(limit=500, seconds=10, headers=rate_headers,
-                                     refused_headers=lambda quota: {"Retry-After": "10"}), states=STATES)
+                rate_limit=RateLimit(seconds=10, headers=rate_headers, shown=110,  # the docs' example: 110;w=10
+                                     refused_headers=lambda quota: {"Retry-After": "10"}),
+                states=STATES, drift=Drift(enum=("status",), missing=("location",), null=("start_at",)))

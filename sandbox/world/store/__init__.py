@@ -70,6 +70,13 @@ class Store(Protocol):
     def worlds(self) -> list[str]:
         """The keys of the installed worlds."""
 
+    def pin(self) -> None:
+        """A request begins: until `unpin`, this thread may read the store as it is now (and sees
+        its own writes), asking the database whether anything changed once instead of at every read."""
+
+    def unpin(self) -> None:
+        ...
+
     def snapshot(self, world: str) -> World | None:
         """The world as of now: its resident kinds and `versions` (per kind; they move with every
         write of that kind and rise across installs, so a copy made before is never taken for now)."""
@@ -110,6 +117,30 @@ class Store(Protocol):
 
     def update_state(self, key: str, change: Callable[[object], object]):
         """Store `change(current or None)` under `key`, atomically; returns it."""
+
+    # counters every worker shares: requests per rate window, requests in flight (not undone by
+    # reset, which sets the windows' counts back to zero)
+
+    def count(self, key: str, window: int, n: int = 1) -> int:
+        """`n` more requests for `key` in `window` (a window's number; 0 reads it); the count so far."""
+
+    def in_flight(self, key: str, delta: int) -> int:
+        """`key`'s requests in flight moved by `delta` (0 reads them); the count after."""
+
+    # the request journal: entries newest first, kept to a cap; coverage counts since the last clear
+
+    def log_requests(self, entries: list[dict], cap: int) -> None:
+        ...
+
+    def requests(self, *, vendor: str | None = None, credential_key: str | None = None, status: int | None = None,
+                 since: float | None = None, limit: int | None = None) -> list[dict]:
+        ...
+
+    def request_coverage(self) -> tuple[list[tuple], list[tuple]]:
+        """(vendor, method, endpoint, status, count) rows and (vendor, method, endpoint, parameter, count) rows."""
+
+    def clear_requests(self) -> None:
+        ...
 
 
 def open_store(url: str) -> Store:

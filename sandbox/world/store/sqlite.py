@@ -23,6 +23,8 @@ import orjson
 from sandbox.world.kinds import KINDS, RESIDENT, Kind
 from sandbox.world.model import World, from_micros, index, micros
 from sandbox.world.store import Filter, Query, Row
+from sandbox.world.store.counters import Counters
+from sandbox.world.store.requests import RequestLog
 
 SCHEMA_VERSION = 8  # part of the fingerprint: a store of another layout is rebuilt
 _BASE = ("world", "id", "remote_id", "created_us", "modified_us", "deleted", "shell", "version", "data")
@@ -153,6 +155,13 @@ class SqliteStore:
         self._local = threading.local()
         self._resident: dict[tuple[str, str], tuple[tuple[int, int], dict]] = {}
         self._lock = threading.Lock()
+        # the shared counters and the request journal live in files of their own beside the database
+        # (counters.py, requests.py): they change with every request, the database with every write
+        self._counters = Counters(self.path.with_name(f"{self.path.stem}.counters"))
+        self._requests = RequestLog(self.path.with_name(f"{self.path.stem}.requests.sqlite3"))
+        self.count, self.in_flight = self._counters.count, self._counters.in_flight
+        self.log_requests, self.requests = self._requests.add, self._requests.entries
+        self.request_coverage, self.clear_requests = self._requests.coverage, self._requests.clear
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -167,7 +176,7 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write is on disk
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: a 100,000-interview world's indexes stay in memory
-            self._local.conn, self._local.pid, self._local.snapshots = conn, os.getpid(), None
+            self._local.conn, self._local.pid, self._local.snapshots, self._local.pinned = conn, os.getpid(), None, False
         return conn
 
     def _write(self, work: Callable[[sqlite3.Connection], object]):
@@ -266,10 +275,22 @@ class SqliteStore:
             hit = kept[key] = self._snapshot(key)
         return hit
 
+    def pin(self) -> None:
+        self._local.pinned = False
+        self._kept()
+        self._local.pinned = True
+
+    def unpin(self) -> None:
+        self._local.pinned = False
+
     def _kept(self) -> dict:
-        """What this thread read since the database last changed (see `snapshot`)."""
-        stamp = self._db().execute("PRAGMA data_version").fetchone()[0]
+        """What this thread read since the database last changed (see `snapshot`); while pinned,
+        what it read since `pin` asked (its own writes drop what it kept)."""
+        db = self._db()
         kept = self._local.snapshots
+        if kept is not None and self._local.pinned:
+            return kept[1]
+        stamp = db.execute("PRAGMA data_version").fetchone()[0]
         if kept is None or kept[0] != stamp:
             kept = self._local.snapshots = (stamp, {})
         return kept[1]
@@ -407,6 +428,7 @@ class SqliteStore:
         self._write(work)
         with self._lock:
             self._resident.clear()
+        self._counters.clear_windows()
 
     def last_upstream_change(self, world: str) -> datetime | None:
         """The instant of the newest change made upstream in `world` since install."""

@@ -1,0 +1,157 @@
+"""Counters shared by every worker: requests per rate window, and requests in flight.
+
+They live in a memory-mapped file beside the SQLite store. Each worker process counts in a region of
+its own, so that no request waits on another process: a lock held across processes stalls them
+all whenever its holder waits for its own interpreter lock. A count is the sum of one key's count
+over the regions of the live workers. Nothing here needs to survive a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import mmap
+import os
+import struct
+import threading
+from pathlib import Path
+
+REGIONS = 32  # worker processes that count at once; more share the last region
+SLOTS = 1024  # distinct keys per region and window; a slot is (key hash, window, count)
+_SLOT = struct.Struct("<QQq")
+_U64 = struct.Struct("<Q")
+_OWNERS_ALL = struct.Struct(f"<{REGIONS}Q")
+_OWNERS = 0  # REGIONS pids, the processes that own the regions
+_REGIONS = REGIONS * 8
+SIZE = _REGIONS + REGIONS * SLOTS * _SLOT.size
+GAUGE = 2 ** 63  # the "window" of a count that is not per window (requests in flight): never reused
+
+
+class Counters:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._pid = None
+
+    def count(self, key: str, window: int, n: int = 1) -> int:
+        """`n` more for `key` in `window` (0 reads it); the count across every worker so far."""
+        return self._add(key, window, n)
+
+    def in_flight(self, key: str, delta: int) -> int:
+        """`key`'s requests in flight moved by `delta`; the count across every worker after. Exact:
+        each change and its sum are made under a lock across processes (writes are few)."""
+        return self._add(key, GAUGE, delta, exact=True)
+
+    def clear_windows(self) -> None:
+        """Every window's count back to zero (the regions stay with their workers, the requests
+        in flight stay in flight)."""
+        with self._lock:
+            counters = self._map()
+            with _exclusive(self._fd):
+                for region in range(REGIONS):
+                    base = _REGIONS + region * SLOTS * _SLOT.size
+                    for slot in range(SLOTS):
+                        offset = base + slot * _SLOT.size
+                        tag, window, _ = _SLOT.unpack_from(counters, offset)
+                        if tag and window != GAUGE:
+                            _SLOT.pack_into(counters, offset, tag, 0, 0)
+
+    def _add(self, key: str, window: int, delta: int, exact: bool = False) -> int:
+        """Without `exact`, two processes that count at the same instant may each see the other's
+        count: a request at a limit's edge can be refused when its pair was let through."""
+        tag = _tag(key)
+        with self._lock:
+            counters = self._map()
+            with _exclusive(self._fd) if exact else _unlocked:
+                _bump(counters, self._region, tag, window, delta)
+                owners = _OWNERS_ALL.unpack_from(counters, _OWNERS)
+                return sum(_count(counters, r, tag, window) for r, owner in enumerate(owners)
+                           if owner or r == self._region or r == REGIONS - 1)
+
+    def _map(self) -> mmap.mmap:
+        """This process's mapping of the counters, and its region (claimed on first use)."""
+        if self._pid != os.getpid():  # a forked worker maps the file and claims a region for itself
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            if os.fstat(fd).st_size < SIZE:
+                os.ftruncate(fd, SIZE)
+            counters = mmap.mmap(fd, SIZE)
+            with _exclusive(fd):
+                self._region = _claim(counters)
+            self._fd, self._counters, self._pid = fd, counters, os.getpid()
+        return self._counters
+
+
+_unlocked = contextlib.nullcontext()
+
+
+class _exclusive:
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def __enter__(self):
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+def _claim(counters: mmap.mmap) -> int:
+    pid = os.getpid()
+    for region in range(REGIONS - 1):
+        owner = _U64.unpack_from(counters, _OWNERS + region * 8)[0]
+        if owner == pid or owner == 0 or not _alive(owner):
+            _U64.pack_into(counters, _OWNERS + region * 8, pid)
+            base = _REGIONS + region * SLOTS * _SLOT.size
+            counters[base:base + SLOTS * _SLOT.size] = bytes(SLOTS * _SLOT.size)
+            return region
+    return REGIONS - 1  # shared by whoever comes after the others
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag(key: str) -> int:
+    """A key as a slot tag (never 0, which marks a free slot)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") or 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _count(counters: mmap.mmap, region: int, tag: int, window: int) -> int:
+    """`tag`'s count in `window` in one region (read without a lock: a count is one aligned write)."""
+    base = _REGIONS + region * SLOTS * _SLOT.size
+    start = tag % SLOTS
+    for probe in range(SLOTS):
+        slot_tag, slot_window, count = _SLOT.unpack_from(counters, base + ((start + probe) % SLOTS) * _SLOT.size)
+        if slot_tag == tag and (slot_window == GAUGE) == (window == GAUGE):
+            return count if slot_window == window else 0
+        if slot_tag == 0:
+            return 0
+    return 0
+
+
+def _bump(counters: mmap.mmap, region: int, tag: int, window: int, delta: int) -> None:
+    """Open addressing over a region's slots: this key's slot (a window's, or its gauge) if it has
+    one, else the first slot that is free or left from an older window."""
+    base = _REGIONS + region * SLOTS * _SLOT.size
+    start, reuse = tag % SLOTS, None
+    for probe in range(SLOTS):
+        offset = base + ((start + probe) % SLOTS) * _SLOT.size
+        slot_tag, slot_window, count = _SLOT.unpack_from(counters, offset)
+        if slot_tag == tag and (slot_window == GAUGE) == (window == GAUGE):
+            _SLOT.pack_into(counters, offset, tag, window, count + delta if slot_window == window else delta)
+            return
+        if reuse is None and slot_window < window - 1:
+            reuse = offset
+        if slot_tag == 0:
+            break
+    if reuse is not None:  # every slot busy in this window: count nothing rather than refuse
+        _SLOT.pack_into(counters, reuse, tag, window, delta)

@@ -1,0 +1,99 @@
+"""The control plane is locked: with an admin token every route but health needs it; the server
+will not serve it beyond loopback without one; a write takes only a JSON body."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.helpers import ROOT, Server, credential, free_port
+
+TOKEN = "an-admin-token-for-tests"
+MERGE_ID = credential("merge")["id"]
+ROUTES = [  # every control-plane route but health, with a body that would be accepted
+    ("GET", "/_sandbox/accounts", None), ("GET", "/_sandbox/clock", None),
+    ("POST", "/_sandbox/clock", {"advance": "PT1M"}), ("POST", "/_sandbox/reset", {}),
+    ("PUT", f"/_sandbox/credentials/{MERGE_ID}/state", {"state": "healthy"}),
+    ("POST", f"/_sandbox/credentials/{MERGE_ID}/sync", {}),
+    ("POST", f"/_sandbox/credentials/{MERGE_ID}/next-sync", {"outcome": "failed"}),
+    ("POST", "/_sandbox/worlds/acme/simulate", {"created": 1}),
+    ("GET", "/_sandbox/faults", None), ("POST", "/_sandbox/faults", {"vendor": "merge", "status": 503, "times": 1}),
+    ("DELETE", "/_sandbox/faults/1", None), ("DELETE", "/_sandbox/faults", None),
+    ("GET", "/_sandbox/requests", None), ("DELETE", "/_sandbox/requests", None), ("GET", "/_sandbox/coverage", None),
+]
+
+
+@pytest.fixture(scope="module")
+def locked(tmp_path_factory):
+    server = Server(tmp_path_factory.mktemp("locked") / "data", workers=2, admin_token=TOKEN)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("method, path, body", ROUTES)
+def test_every_admin_route_but_health_needs_the_token(locked, method, path, body):
+    for auth in (None, "Bearer wrong", f"Basic {TOKEN}"):
+        r = requests.request(method, locked.url + path, json=body, headers={"Authorization": auth} if auth else {},
+                             timeout=30)
+        assert (r.status_code, r.json()) == (401, {"error": "the control plane needs Authorization: Bearer "
+                                                            "<SANDBOX_ADMIN_TOKEN>"})
+        assert r.headers["WWW-Authenticate"] == 'Bearer realm="ats-sandbox"'
+    r = requests.request(method, locked.url + path, json=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+    assert r.status_code in (200, 201), r.text
+
+
+def test_health_answers_without_the_token_and_vendors_without_it_too(locked):
+    assert requests.get(f"{locked.url}/_sandbox/health", timeout=10).status_code == 200
+    merge = credential("merge")
+    assert requests.get(f"{locked.url}/merge/api/ats/v1/users", headers=merge["headers"], timeout=10).status_code == 200
+
+
+def test_beyond_loopback_without_a_token_the_server_refuses_to_start_and_says_why(tmp_path):
+    command = [str(Path(sys.executable).parent / "ats-sandbox"), "serve", "--host", "0.0.0.0", "--port", str(free_port())]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
+    refused = subprocess.run(command, env={**environ, "SANDBOX_DATA_DIR": str(tmp_path / "data")}, cwd=ROOT,
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == ("ats-sandbox: refusing to serve /_sandbox on 0.0.0.0 without an admin token: set "
+                              "SANDBOX_ADMIN_TOKEN, or pass --insecure-admin to let anyone who reaches it read every "
+                              "credential and reset the data\n")
+
+
+@pytest.mark.parametrize("args, env", [(("--insecure-admin",), {}), ((), {"SANDBOX_ADMIN_TOKEN": TOKEN}),
+                                       ((), {"SANDBOX_INSECURE_ADMIN": "1"})])
+def test_beyond_loopback_it_serves_with_a_token_or_when_told_it_may_be_insecure(tmp_path, monkeypatch, args, env):
+    """Up to the point of listening (a test binds only to loopback): gunicorn is asked to run."""
+    from gunicorn.app.base import BaseApplication
+
+    from sandbox import cli
+
+    binds = []
+    monkeypatch.setattr(BaseApplication, "run", lambda self: binds.append(self.cfg.bind))
+    for name in [k for k in os.environ if k.startswith("SANDBOX_")]:
+        monkeypatch.delenv(name)
+    for name, value in {"SANDBOX_DATA_DIR": str(tmp_path / "data"), **env}.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8089", *args]) == 0
+    assert binds == [["0.0.0.0:8089"]]
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("text/plain", "{}"), ("application/x-www-form-urlencoded", "a=1"), ("multipart/form-data; boundary=x", "--x--"),
+    (None, ""),
+])
+def test_an_admin_write_without_a_json_body_is_refused_and_changes_nothing(locked, content_type, body):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    requests.put(f"{locked.url}/_sandbox/credentials/{MERGE_ID}/state", json={"state": "paused"}, headers=auth,
+                 timeout=10)
+    headers = {**auth, **({"Content-Type": content_type} if content_type else {})}
+    r = requests.post(f"{locked.url}/_sandbox/reset", data=body, headers=headers, timeout=30)
+    assert (r.status_code, r.json()) == (415, {"error": "a control-plane write takes a JSON body (Content-Type: "
+                                                        "application/json; an empty object will do)"})
+    states = {a["id"]: a["state"] for a in requests.get(f"{locked.url}/_sandbox/accounts", headers=auth, timeout=10).json()}
+    assert states[MERGE_ID] == "paused"  # the reset did not happen
+    assert requests.post(f"{locked.url}/_sandbox/reset", json={}, headers=auth, timeout=30).status_code == 200

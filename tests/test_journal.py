@@ -1,0 +1,150 @@
+"""The request journal and coverage under a two-worker gunicorn server: entries from both workers,
+newest first, kept to their cap, every secret redacted, filters, and the endpoints and parameters a
+known sequence of requests used."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+import pytest
+import requests
+
+from sandbox.vendors.kombo.render import kid
+from tests.helpers import NO_LIMIT, Server, accounts, credential, merge_headers, world
+from tests.test_kombo_api import write_body
+
+PINNED = "0b4f6a43-5d0e-4c1e-9a57-3c0e8d1b2a01"  # the interview pinned in fixtures/sandbox.toml
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    server = Server(tmp_path_factory.mktemp("journal") / "data", workers=2, rate_limit=NO_LIMIT)
+    yield server
+    server.stop()
+
+
+def journal(srv, expect: int | None = None, **filters) -> list[dict]:
+    """The journal; with `expect`, read again until it holds that many (another worker's entries
+    follow its answers within milliseconds)."""
+    deadline = time.monotonic() + 10
+    while True:
+        entries = requests.get(f"{srv.url}/_sandbox/requests", params=filters, timeout=10).json()
+        if expect is None or len(entries) >= expect or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.05)
+
+
+def clear(srv) -> None:
+    assert requests.delete(f"{srv.url}/_sandbox/requests", timeout=10).status_code == 200
+
+
+def test_the_journal_holds_requests_from_both_workers_newest_first(srv):
+    clear(srv)
+    answers = [requests.get(f"{srv.url}/merge/api/ats/v1/interviews", params={"page_size": n}, headers=merge_headers(),
+                            timeout=10) for n in range(1, 21)]
+    entries = journal(srv, expect=20)
+    assert len(entries) == 20
+    assert {e["worker"] for e in entries} == {int(a.headers["X-Sandbox-Worker"]) for a in answers}
+    assert len({e["worker"] for e in entries}) == 2
+    assert [e["query"]["page_size"] for e in entries] == [str(n) for n in range(20, 0, -1)]
+    assert [e["id"] for e in entries] == sorted((e["id"] for e in entries), reverse=True)
+    newest, key, token = entries[0], credential("merge")["headers"]["Authorization"][7:], \
+        credential("merge")["headers"]["X-Account-Token"]
+    assert {k: newest[k] for k in ("vendor", "credential", "world", "method", "path", "endpoint", "query", "body",
+                                   "status", "response_bytes", "fault")} == {
+        "vendor": "merge", "credential": f"merge:****{token[-4:]}", "world": "acme", "method": "GET",
+        "path": "/merge/api/ats/v1/interviews", "endpoint": "/ats/v1/interviews", "query": {"page_size": "20"},
+        "body": None, "status": 200, "response_bytes": len(answers[-1].content), "fault": None}
+    assert newest["headers"]["Authorization"] == f"Bearer ****{key[-4:]}"
+    assert newest["headers"]["X-Account-Token"] == f"****{token[-4:]}"
+    assert newest["ms"] > 0 and datetime.fromisoformat(newest["at"]) <= datetime.now(timezone.utc)
+
+
+def test_the_journal_stays_at_its_cap_under_load(tmp_path):
+    server = Server(tmp_path / "data", workers=2, journal_size=50, rate_limit=NO_LIMIT)
+    try:
+        def hammer():
+            with requests.Session() as s:
+                for _ in range(40):
+                    assert s.get(f"{server.url}/merge/api/ats/v1/users", headers=merge_headers(),
+                                 timeout=10).status_code == 200
+
+        threads = [threading.Thread(target=hammer) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        time.sleep(0.2)  # the last entries on their way from the other worker
+        entries = journal(server)
+        assert len(entries) == 50 and entries[0]["id"] == 320  # the newest 50 of 320
+    finally:
+        server.stop()
+
+
+def test_the_journal_never_holds_a_key_or_token_in_clear(srv):
+    clear(srv)
+    secrets = set()
+    for a in accounts():
+        secrets |= {v.split(" ", 1)[-1] for v in a["headers"].values()} | set(a["query"].values())
+        base = a["base_url"]
+        path = {"merge": "/ats/v1/users", "kombo": "/ats/users", "truto": "/unified/ats/users",
+                "bindbee": "/api/ats/v1/remote-users"}[a["vendor"]]
+        requests.get(srv.url + base + path, headers=a["headers"], params={**a["query"], "api_token": "leaked-token-1234"},
+                     timeout=10)
+    kombo = credential("kombo")
+    application = next(x for x in world("acme").applications.values() if x.rejected_at is None)
+    requests.post(f"{srv.url}/kombo/v1/ats/applications/{kid(application.id)}/interviews", headers=kombo["headers"],
+                  json={**write_body(), "note": f"key {kombo['headers']['X-Integration-Id']}", "secret": "hunter22"},
+                  timeout=10)
+    requests.get(f"{srv.url}/merge/api/ats/v1/users", headers={"Authorization": "Bearer wrong-but-secret-key",
+                                                                "X-Account-Token": "not-a-real-token-5678"}, timeout=10)
+    secrets |= {"leaked-token-1234", "hunter22", "wrong-but-secret-key", "not-a-real-token-5678"}
+    entries = journal(srv, expect=len(accounts()) + 2)
+    assert len(entries) == len(accounts()) + 2
+    text = requests.get(f"{srv.url}/_sandbox/requests", timeout=10).text
+    stored = b"".join(p.read_bytes() for p in srv.data_dir.glob("*.requests.sqlite3*"))
+    assert stored and [s for s in secrets if s in text or s.encode() in stored] == []
+    assert entries[1]["body"]["note"] == f"key ****{kombo['headers']['X-Integration-Id'][-4:]}"
+    assert entries[1]["body"]["secret"] == "****"
+
+
+def test_the_journal_filters_by_vendor_credential_status_and_time(srv):
+    clear(srv)
+    requests.get(f"{srv.url}/merge/api/ats/v1/users", headers=merge_headers(), timeout=10)
+    since = datetime.now(timezone.utc).isoformat()
+    time.sleep(0.01)
+    globex = credential("merge", "globex")
+    requests.get(f"{srv.url}/merge/api/ats/v1/users/nobody", headers=globex["headers"], timeout=10)
+    requests.get(f"{srv.url}/kombo/v1/ats/users", headers=credential("kombo")["headers"], timeout=10)
+    journal(srv, expect=3)
+    assert [e["path"] for e in journal(srv, vendor="kombo")] == ["/kombo/v1/ats/users"]
+    assert [e["path"] for e in journal(srv, credential=globex["id"])] == ["/merge/api/ats/v1/users/nobody"]
+    assert [e["status"] for e in journal(srv, status=404)] == [404]
+    assert len(journal(srv, since=since)) == 2
+    assert len(journal(srv, limit=1)) == 1
+    bad = requests.get(f"{srv.url}/_sandbox/requests", params={"since": "yesterday"}, timeout=10)
+    assert bad.status_code == 400 and "filters: vendor, credential, status, since (ISO 8601), limit" in bad.json()["error"]
+
+
+def test_coverage_lists_the_endpoints_and_parameters_a_known_sequence_used(srv):
+    clear(srv)
+    h = merge_headers()
+    requests.get(f"{srv.url}/merge/api/ats/v1/interviews", params={"page_size": 5}, headers=h, timeout=10)
+    requests.get(f"{srv.url}/merge/api/ats/v1/interviews", params={"page_size": 5, "cursor": "bad"}, headers=h,
+                 timeout=10)
+    requests.get(f"{srv.url}/merge/api/ats/v1/interviews/{PINNED}", params={"expand": "organizer"}, headers=h,
+                 timeout=10)
+    journal(srv, expect=3)  # both workers' entries are in
+    report = requests.get(f"{srv.url}/_sandbox/coverage", timeout=10).json()
+    assert set(report) == {"merge", "kombo", "truto", "bindbee"}
+    merge = {(e["method"], e["path"]): e for e in report["merge"]["endpoints"]}
+    listing, single = merge[("GET", "/ats/v1/interviews")], merge[("GET", "/ats/v1/interviews/<record_id>")]
+    assert (listing["requests"], listing["statuses"]) == (2, {"200": 1, "404": 1})  # DRF: a bad cursor is not found
+    assert {k: v for k, v in listing["parameters"].items() if v} == {"page_size": 2, "cursor": 1}
+    assert listing["parameters"]["created_after"] == 0  # declared, not used
+    assert (single["requests"], single["statuses"], {k: v for k, v in single["parameters"].items() if v}) == \
+        (1, {"200": 1}, {"expand": 1})
+    assert merge[("POST", "/ats/v1/interviews")]["requests"] == 0
+    assert report["merge"]["exercised"] == 2 and report["kombo"]["exercised"] == 0
