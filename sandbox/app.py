@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import Flask
@@ -43,6 +43,8 @@ class Sandbox:
     journal: Journal
     vendor_of: Callable[[str], object] = lambda path: None  # the vendor a path belongs to (set by the pipeline)
     any_state: frozenset = frozenset()  # endpoints that answer whatever a connection's state (likewise)
+    credential_inputs: dict = None  # per vendor, the headers and query parameters credentials come in (likewise)
+    authenticated: dict = field(default_factory=dict)  # what authentication made of a request's credential inputs
 
     def install(self, reset: bool = False) -> bool:
         """Generate the worlds into the store unless it holds them already; `reset` undoes every

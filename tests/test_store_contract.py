@@ -274,12 +274,13 @@ class TestStoreContract:
                     "method": "GET", "endpoint": "/things", "parameters": ["page_size"] if n % 3 == 0 else [],
                     "entry": {"n": n}}
 
-        store.log_requests([entry(n) for n in range(1, 8)], cap=5)
+        store.log_requests([entry(n) for n in range(1, 4)], cap=5)
+        store.log_requests([entry(n) for n in range(4, 8)], cap=5)
         store.log_requests([entry(8, status=404, vendor="w")], cap=5)
-        assert [e["n"] for e in store.requests()] == [8, 7, 6, 5, 4]
-        assert [e["n"] for e in store.requests(vendor="v", credential_key="c1", limit=2)] == [7, 5]
-        assert [e["n"] for e in store.requests(status=404)] == [8]
-        assert [e["n"] for e in store.requests(since=7.0)] == [8, 7]
+        assert [(e["id"], e["n"]) for e in store.requests(cap=5)] == [(8, 8), (7, 7), (6, 6), (5, 5), (4, 4)]
+        assert [e["n"] for e in store.requests(cap=5, vendor="v", credential_key="c1", limit=2)] == [7, 5]
+        assert [e["n"] for e in store.requests(cap=5, status=404)] == [8]
+        assert [e["n"] for e in store.requests(cap=5, since=7.0)] == [8, 7]
         assert store.request_coverage() == ([("v", "GET", "/things", 200, 7), ("w", "GET", "/things", 404, 1)],
                                             [("v", "GET", "/things", "page_size", 2)])
         store.clear_requests()

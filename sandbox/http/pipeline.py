@@ -130,6 +130,8 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
         return only if only is not None and not path.startswith("/_sandbox") else None
 
     app.extensions["sandbox"].vendor_of = vendor_of
+    app.extensions["sandbox"].credential_inputs = {v.name: credential_inputs(v, app.extensions["sandbox"].fixtures)
+                                                   for v in vendors}
     # endpoints that answer whatever the connection's state (an integration's own status, say)
     app.extensions["sandbox"].any_state = {f"{name}.{e.view().__name__}" for v in vendors
                                            for name in (v.name, f"{v.name}_root")
@@ -138,6 +140,18 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
     app.after_request(finish)
     app.teardown_request(lambda exc: app.extensions["sandbox"].store.unpin())
     app.register_error_handler(Exception, render_error)
+
+
+def credential_inputs(vendor: Vendor, fixtures) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Where a request carries the vendor's credentials: the WSGI keys of its headers, and its query
+    parameters (as the vendor describes how to send them)."""
+    headers, query = {"HTTP_AUTHORIZATION"}, set()
+    for c in fixtures.credentials:
+        if c.vendor == vendor.name:
+            sent = vendor.describe(c)
+            headers |= {"HTTP_" + h.upper().replace("-", "_") for h in sent["headers"]}
+            query |= set(sent["query"])
+    return tuple(sorted(headers)), tuple(sorted(query))
 
 
 # The hooks read `request` and `g` once each: every access through Flask's proxies costs a lookup,
@@ -155,7 +169,7 @@ def begin() -> None:
         refuse_failing_client(sb, vendor, req)
     # 1. Who is asking: the vendor's own credentials, refused in its own words; and how the
     #    connection stands (a test may have put it out of order).
-    account = ctx.account = vendor.authenticate(req)
+    account = ctx.account = authenticate(sb, vendor, req)
     credential = account.credential
     state = sb.connections.state(credential)
     if state != "healthy" and state in vendor.states and req.url_rule.endpoint not in sb.any_state:
@@ -181,6 +195,23 @@ def begin() -> None:
     if fault is not None:
         ctx.fault = fault
         apply_fault(fault, vendor, ctx, req.environ)
+
+
+def authenticate(sb, vendor: Vendor, req: Request) -> Account:
+    """The vendor's own authentication, kept for the inputs a credential is sent in (and the route,
+    as some routes need less): clients send the same few over and over, and accounts never change."""
+    headers, query = sb.credential_inputs[vendor.name]
+    environ = req.environ
+    key = (vendor.name, req.url_rule.rule, *(environ.get(h) for h in headers),
+           *((req.args.get(q) for q in query) if query else ()))
+    seen = sb.authenticated
+    account = seen.get(key)
+    if account is None:
+        account = vendor.authenticate(req)  # a refusal raises, and is not kept
+        if len(seen) >= 4096:
+            seen.clear()
+        seen[key] = account
+    return account
 
 
 def refuse_failing_client(sb, vendor: Vendor, req: Request) -> None:
@@ -259,20 +290,21 @@ def finish(response: Response) -> Response:
     fault = getattr(ctx, "fault", None)
     if fault is not None:
         response = shape(fault, vendor, response, req.environ)
+    if _WORKER[0][1] != str(os.getpid()):
+        _WORKER[0] = ("X-Sandbox-Worker", str(os.getpid()))
+    headers = [*_WORKER]  # added in one call: each call costs more than a header
     in_flight = getattr(ctx, "in_flight", None)
     if in_flight is not None:
         sb.store.in_flight(in_flight, -1)
-        response.headers.extend(ctx.flight_headers.items())
+        headers += ctx.flight_headers.items()
     rate_headers = getattr(ctx, "rate_headers", None)
     if rate_headers:
-        response.headers.extend(rate_headers.items())
+        headers += rate_headers.items()
+    response.headers.extend(headers)
     status = response.status_code
     if vendor is not None and vendor.failure_limit is not None and sb.settings.failure_limit \
             and status >= 400 and status != 429:
         sb.store.count(f"failures:{vendor.name}:{req.remote_addr}", int(time.time()) // vendor.failure_limit.seconds)
-    if _WORKER[0][1] != str(os.getpid()):
-        _WORKER[0] = ("X-Sandbox-Worker", str(os.getpid()))
-    response.headers.extend(_WORKER)
     if not req.path.startswith("/_sandbox/"):
         rule = req.url_rule
         sb.journal.add((time.time(), vendor, account.credential.id if account else None,

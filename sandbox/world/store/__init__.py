@@ -130,11 +130,12 @@ class Store(Protocol):
     # the request journal: entries newest first, kept to a cap; coverage counts since the last clear
 
     def log_requests(self, entries: list[dict], cap: int) -> None:
-        ...
+        """Append entries (`entry`, what is kept, with `at`, `vendor`, `credential_key`, `status`,
+        `method`, `endpoint`, `parameters`), keeping at least the newest `cap`."""
 
-    def requests(self, *, vendor: str | None = None, credential_key: str | None = None, status: int | None = None,
-                 since: float | None = None, limit: int | None = None) -> list[dict]:
-        ...
+    def requests(self, *, cap: int | None = None, vendor: str | None = None, credential_key: str | None = None,
+                 status: int | None = None, since: float | None = None, limit: int | None = None) -> list[dict]:
+        """Of the newest `cap` entries, those that match, newest first, each with its `id`."""
 
     def request_coverage(self) -> tuple[list[tuple], list[tuple]]:
         """(vendor, method, endpoint, status, count) rows and (vendor, method, endpoint, parameter, count) rows."""

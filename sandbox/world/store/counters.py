@@ -1,4 +1,5 @@
-"""Counters shared by every worker: requests per rate window, and requests in flight.
+"""Counters shared by every worker: requests per rate window, requests in flight, and the store's
+commits (which tell a reader, for the price of reading a word, whether what it kept still holds).
 
 They live in a memory-mapped file beside the SQLite store. Each worker process counts in a region of
 its own, so that no request waits on another process: a lock held across processes stalls them
@@ -24,7 +25,8 @@ _SLOT = struct.Struct("<QQq")
 _U64 = struct.Struct("<Q")
 _OWNERS_ALL = struct.Struct(f"<{REGIONS}Q")
 _OWNERS = 0  # REGIONS pids, the processes that own the regions
-_REGIONS = REGIONS * 8
+_CHANGES = REGIONS * 8  # the store's commits so far: a reader asks here whether anything changed
+_REGIONS = _CHANGES + 8
 SIZE = _REGIONS + REGIONS * SLOTS * _SLOT.size
 GAUGE = 2 ** 63  # the "window" of a count that is not per window (requests in flight): never reused
 
@@ -34,6 +36,7 @@ class Counters:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._pid = None
+        self._regions: tuple[list[int], bytes] = ([], b"")  # the regions to sum, and the owners they come from
 
     def count(self, key: str, window: int, n: int = 1) -> int:
         """`n` more for `key` in `window` (0 reads it); the count across every worker so far."""
@@ -43,6 +46,17 @@ class Counters:
         """`key`'s requests in flight moved by `delta`; the count across every worker after. Exact:
         each change and its sum are made under a lock across processes (writes are few)."""
         return self._add(key, GAUGE, delta, exact=True)
+
+    def changes(self) -> int:
+        """How many commits the store has seen (read without a lock: one aligned word)."""
+        return _U64.unpack_from(self._map(), _CHANGES)[0]
+
+    def changed(self) -> None:
+        """One more commit (after it is made, so that a reader who sees the count sees the commit)."""
+        with self._lock:
+            counters = self._map()
+            with _exclusive(self._fd):
+                _U64.pack_into(counters, _CHANGES, _U64.unpack_from(counters, _CHANGES)[0] + 1)
 
     def clear_windows(self) -> None:
         """Every window's count back to zero (the regions stay with their workers, the requests
@@ -66,9 +80,17 @@ class Counters:
             counters = self._map()
             with _exclusive(self._fd) if exact else _unlocked:
                 _bump(counters, self._region, tag, window, delta)
-                owners = _OWNERS_ALL.unpack_from(counters, _OWNERS)
-                return sum(_count(counters, r, tag, window) for r, owner in enumerate(owners)
-                           if owner or r == self._region or r == REGIONS - 1)
+                return sum(_count(counters, r, tag, window) for r in self._live(counters))
+
+    def _live(self, counters: mmap.mmap) -> list[int]:
+        """The regions some process owns (worked out again only when an owner changed)."""
+        owners = counters[_OWNERS:_OWNERS + REGIONS * 8]
+        regions, seen = self._regions
+        if owners != seen:
+            regions = [r for r, owner in enumerate(_OWNERS_ALL.unpack(owners))
+                       if owner or r == self._region or r == REGIONS - 1]
+            self._regions = (regions, owners)
+        return regions
 
     def _map(self) -> mmap.mmap:
         """This process's mapping of the counters, and its region (claimed on first use)."""
@@ -79,7 +101,7 @@ class Counters:
             counters = mmap.mmap(fd, SIZE)
             with _exclusive(fd):
                 self._region = _claim(counters)
-            self._fd, self._counters, self._pid = fd, counters, os.getpid()
+            self._fd, self._counters, self._pid, self._regions = fd, counters, os.getpid(), ([], b"")
         return self._counters
 
 

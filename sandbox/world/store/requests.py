@@ -13,8 +13,10 @@ from pathlib import Path
 import orjson
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, at REAL NOT NULL, vendor TEXT, credential TEXT,
-                                    status INTEGER, entry BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (batch INTEGER PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL,
+                                    entries BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS journal_seq (one INTEGER PRIMARY KEY CHECK (one = 1), last INTEGER NOT NULL);
+INSERT OR IGNORE INTO journal_seq VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS endpoint_hits (vendor TEXT, method TEXT, endpoint TEXT, status INTEGER, n INTEGER,
                                           PRIMARY KEY (vendor, method, endpoint, status));
 CREATE TABLE IF NOT EXISTS parameter_hits (vendor TEXT, method TEXT, endpoint TEXT, parameter TEXT, n INTEGER,
@@ -23,6 +25,9 @@ CREATE TABLE IF NOT EXISTS parameter_hits (vendor TEXT, method TEXT, endpoint TE
 
 
 class RequestLog:
+    """Entries are written a batch to a row (a row per request costs several times more), numbered
+    in the order their batches commit, and filtered when read: reads are rare, writes are not."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
@@ -38,8 +43,8 @@ class RequestLog:
         return conn
 
     def add(self, entries: list[dict], cap: int) -> None:
-        """Append `entries` (each with `at`, `vendor`, `credential_key`, `status`, and for coverage
-        `method`, `endpoint`, `parameters`), keep the newest `cap`, count them into coverage."""
+        """Append `entries` (each with `entry`, what is kept, and for filters and coverage `at`, `vendor`,
+        `credential_key`, `status`, `method`, `endpoint`, `parameters`); keep at least the newest `cap`."""
         endpoints: dict[tuple, int] = {}
         parameters: dict[tuple, int] = {}
         for e in entries:
@@ -48,13 +53,14 @@ class RequestLog:
                 endpoints[(*head, e["status"])] = endpoints.get((*head, e["status"]), 0) + 1
                 for p in e["parameters"]:
                     parameters[(*head, p)] = parameters.get((*head, p), 0) + 1
+        blob = orjson.dumps([(e["at"], e["vendor"], e["credential_key"], e["status"], e["entry"]) for e in entries])
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("INSERT INTO journal (at, vendor, credential, status, entry) VALUES (?, ?, ?, ?, ?)",
-                           [(e["at"], e["vendor"], e["credential_key"], e["status"], orjson.dumps(e["entry"]))
-                            for e in entries])
-            db.execute("DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?", (cap,))
+            last = db.execute("UPDATE journal_seq SET last = last + ? RETURNING last", (len(entries),)).fetchone()[0]
+            db.execute("INSERT INTO journal (first, n, entries) VALUES (?, ?, ?)", (last - len(entries) + 1, len(entries), blob))
+            # whole batches older than the newest `cap` entries go
+            db.execute("DELETE FROM journal WHERE first + n <= ? - ?", (last + 1, cap))
             db.executemany("INSERT INTO endpoint_hits VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
                            [(*k, n) for k, n in endpoints.items()])
             db.executemany("INSERT INTO parameter_hits VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
@@ -64,21 +70,21 @@ class RequestLog:
             raise
         db.execute("COMMIT")
 
-    def entries(self, *, vendor: str | None = None, credential_key: str | None = None, status: int | None = None,
-                since: float | None = None, limit: int | None = None) -> list[dict]:
-        """Newest first."""
-        where, args = [], []
-        for column, value in (("vendor", vendor), ("credential", credential_key), ("status", status)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if since is not None:
-            where.append("at >= ?")
-            args.append(since)
-        sql = "SELECT seq, entry FROM journal" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY seq DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [{"id": seq, **orjson.loads(entry)} for seq, entry in self._db().execute(sql, args)]
+    def entries(self, *, cap: int | None = None, vendor: str | None = None, credential_key: str | None = None,
+                status: int | None = None, since: float | None = None, limit: int | None = None) -> list[dict]:
+        """The newest `cap` entries, newest first, those that match."""
+        rows = []
+        for first, blob in self._db().execute("SELECT first, entries FROM journal ORDER BY batch DESC"):
+            rows += ((first + i, *item) for i, item in enumerate(orjson.loads(blob)))
+        rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
+        out = []
+        for seq, at, v, c, s, entry in rows[:cap]:
+            if (vendor is None or v == vendor) and (credential_key is None or c == credential_key) \
+                    and (status is None or s == status) and (since is None or at >= since):
+                out.append({"id": seq, **entry})
+                if limit is not None and len(out) >= limit:
+                    break
+        return out
 
     def coverage(self) -> tuple[list[tuple], list[tuple]]:
         """(vendor, method, endpoint, status, count) and (vendor, method, endpoint, parameter, count)."""
@@ -89,6 +95,6 @@ class RequestLog:
     def clear(self) -> None:
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
-        for table in ("journal", "endpoint_hits", "parameter_hits"):
+        for table in ("journal", "endpoint_hits", "parameter_hits"):  # (the numbering goes on)
             db.execute(f"DELETE FROM {table}")
         db.execute("COMMIT")

@@ -180,7 +180,7 @@ class SqliteStore:
         return conn
 
     def _write(self, work: Callable[[sqlite3.Connection], object]):
-        self._local.snapshots = None  # this connection's own commits do not move its data_version
+        self._local.snapshots = None  # what this thread kept goes with its own write
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -189,6 +189,7 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+        self._counters.changed()
         return result
 
     # ---- set-up ----
@@ -266,9 +267,9 @@ class SqliteStore:
         return [r[0] for r in self._db().execute("SELECT key FROM worlds ORDER BY key")]
 
     def snapshot(self, key: str) -> World | None:
-        """Asked on every request, so the answer is kept per thread until the database changes
-        (SQLite's `data_version` moves on another connection's commit; this connection's own writes
-        drop what it kept)."""
+        """Asked on every request, so the answer is kept per thread until the store changes (every
+        commit counts itself in the shared counters, which a reader asks without a call into SQLite;
+        this thread's own writes drop what it kept)."""
         kept = self._kept()
         hit = kept.get(key)
         if hit is None and key not in kept:
@@ -286,11 +287,11 @@ class SqliteStore:
     def _kept(self) -> dict:
         """What this thread read since the database last changed (see `snapshot`); while pinned,
         what it read since `pin` asked (its own writes drop what it kept)."""
-        db = self._db()
+        self._db()  # (a forked worker starts with nothing kept)
         kept = self._local.snapshots
         if kept is not None and self._local.pinned:
             return kept[1]
-        stamp = db.execute("PRAGMA data_version").fetchone()[0]
+        stamp = self._counters.changes()
         if kept is None or kept[0] != stamp:
             kept = self._local.snapshots = (stamp, {})
         return kept[1]
