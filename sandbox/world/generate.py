@@ -1,20 +1,22 @@
 """Seeded generation of a world.
 
-Faker builds pools of names once per process (seeded, so the pools are the same everywhere); each
-world then draws from them with its own `random.Random`, seeded from the sandbox seed, the world's
-key and the world's seed. Nothing here reads the wall clock: every time is an offset from the
+Faker builds pools of names (seeded, so the pools are the same everywhere); each world then draws
+from them with its own `random.Random`, seeded from the sandbox seed, the world's key and the
+world's seed. The pools of the pinned Faker release ship in `pools.json`, so that a start does not
+wait for Faker (a test checks the file against Faker; another release builds them afresh). Nothing here reads the wall clock: every time is an offset from the
 sandbox's `epoch`. Same inputs and the same Faker release give the same world, byte for byte.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import random
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-
-from faker import Faker
+from importlib.metadata import version
+from pathlib import Path
 
 from sandbox.world.model import (RECOMMENDATIONS, Application, Candidate, Interview, Job, Location, Scorecard,
                                  Stage, User, World, utc)
@@ -68,8 +70,20 @@ REJECTION_REASONS = ("Not a fit for the role", "Candidate withdrew", "Position f
                      "Insufficient experience")
 
 
+POOLS = Path(__file__).with_name("pools.json")
+
+
 @functools.lru_cache(maxsize=1)
 def pools() -> dict[str, tuple[str, ...]]:
+    shipped = json.loads(POOLS.read_text())
+    if shipped["faker"] == version("faker"):
+        return {name: tuple(values) for name, values in shipped["pools"].items()}
+    return faker_pools()
+
+
+def faker_pools() -> dict[str, tuple[str, ...]]:
+    from faker import Faker  # only when the shipped pools are another release's: Faker takes a while to load
+
     fake = Faker("en_US")
     fake.seed_instance(20240601)
     unique = fake.unique
