@@ -16,7 +16,7 @@ from sandbox.control.faults import Faults
 from sandbox.control.journal import Journal
 from sandbox.control.syncs import Syncs
 from sandbox.fixtures import FixtureError, Fixtures
-from sandbox.http import pipeline
+from sandbox.http import connection, pipeline
 from sandbox.http.cache import BoundedCache
 from sandbox.settings import Settings
 from sandbox.vendors import credential_fields, registry
@@ -43,7 +43,7 @@ class Sandbox:
     journal: Journal
     vendor_of: Callable[[str], object] = lambda path: None  # the vendor a path belongs to (set by the pipeline)
     any_state: frozenset = frozenset()  # endpoints that answer whatever a connection's state (likewise)
-    credential_inputs: dict = None  # per vendor, the headers and query parameters credentials come in (likewise)
+    credential_inputs: dict | None = None  # per vendor, the headers and query parameters credentials come in (likewise)
     authenticated: dict = field(default_factory=dict)  # what authentication made of a request's credential inputs
 
     def install(self, reset: bool = False) -> bool:
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
 
     app.register_blueprint(admin, url_prefix="/_sandbox")
     pipeline.install(app, list(vendors.values()))
-    app.wsgi_app = _without_trailing_slash(app.wsgi_app)
+    app.wsgi_app = _as_vendors_answer(app.wsgi_app)
     return app
 
 
@@ -109,14 +109,19 @@ class SandboxFlask(Flask):
         return func
 
 
-def _without_trailing_slash(wsgi_app):
+def _as_vendors_answer(wsgi_app):
     """Vendors' paths answer with and without a trailing slash, and never redirect (a redirected
-    POST turns into a GET in most clients)."""
+    POST turns into a GET in most clients). A connection a fault dropped in-process, where there is
+    no socket to drop, reaches the caller as the error a client would meet."""
 
     def middleware(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if len(path) > 1 and path.endswith("/"):
             environ["PATH_INFO"] = path.rstrip("/") or "/"
-        return wsgi_app(environ, start_response)
+        answer = wsgi_app(environ, start_response)
+        if connection.DROPPED in environ:
+            getattr(answer, "close", lambda: None)()
+            connection.raise_dropped(environ)
+        return answer
 
     return middleware

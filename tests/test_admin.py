@@ -97,3 +97,14 @@ def test_an_admin_write_without_a_json_body_is_refused_and_changes_nothing(locke
     states = {a["id"]: a["state"] for a in requests.get(f"{locked.url}/_sandbox/accounts", headers=auth, timeout=10).json()}
     assert states[MERGE_ID] == "paused"  # the reset did not happen
     assert requests.post(f"{locked.url}/_sandbox/reset", json={}, headers=auth, timeout=30).status_code == 200
+
+
+def test_with_an_admin_token_a_request_asks_for_a_fault_only_with_the_token(locked):
+    merge = credential("merge")
+    url = f"{locked.url}/merge/api/ats/v1/users"
+    refused = requests.get(url, headers={**merge["headers"], "X-Sandbox-Fault": "503"}, timeout=10)
+    assert (refused.status_code, refused.json()) == (
+        403, {"detail": "X-Sandbox-Fault: with an admin token set, send it too, as X-Sandbox-Token."})
+    faulted = requests.get(url, headers={**merge["headers"], "X-Sandbox-Fault": "503", "X-Sandbox-Token": TOKEN},
+                           timeout=10)
+    assert faulted.status_code == 503

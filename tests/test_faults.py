@@ -211,10 +211,12 @@ def test_a_seeded_probability_gives_the_same_sequence_every_time(srv):
 
 
 def test_the_rules_are_shared_by_both_workers(srv):
-    add(srv, vendor="merge", status=503, times=10)
-    workers = {call(srv, "merge").headers["X-Sandbox-Worker"] for _ in range(10)}
-    assert len(workers) == 2 and rules(srv)[0]["hits"] == 10
-    assert call(srv, "merge").status_code == 200
+    add(srv, vendor="merge", status=503, times=1000)
+    answers: list[requests.Response] = []
+    while len(answers) < 10 or len({a.headers["X-Sandbox-Worker"] for a in answers}) < 2:  # until both answered
+        answers.append(call(srv, "merge"))
+        assert len(answers) < 200, "one worker took every connection"
+    assert {a.status_code for a in answers} == {503} and rules(srv)[0]["hits"] == len(answers)
 
 
 @pytest.mark.parametrize("value, status, label", [
@@ -252,6 +254,8 @@ def test_a_bad_fault_header_is_refused_in_the_vendors_shape(srv, value):
     ({"status": 503, "times": 0}, "times is a positive whole number"),
     ({"status": 503, "probability": 2}, "probability is a number from 0 to 1"),
     ({"status": 503, "count": 1}, "unknown field(s) count"),
+    ({"status": 503, "vendor": ["merge"]}, "vendor is a string"),
+    ({"action": "drift", "drift": [["enum"]]}, "drift (with action drift) is a list of enum, field, missing, null"),
 ])
 def test_a_bad_rule_is_refused_with_what_is_wrong(srv, rule, error):
     r = requests.post(f"{srv.url}/_sandbox/faults", json=rule, timeout=10)
@@ -271,3 +275,22 @@ def test_clearing_faults_leaves_the_rate_counters_and_reset_clears_them(tmp_path
         assert remaining() == 199
     finally:
         server.stop()
+
+
+def test_in_process_a_dropped_connection_reaches_the_caller_and_a_write_leaves_the_count_in_flight(client):
+    from sandbox.vendors.kombo.render import kid
+    from tests.helpers import world
+    from tests.test_kombo_api import write_body
+
+    kombo = credential("kombo")
+    application = next(a for a in world("acme").applications.values() if a.rejected_at is None)
+    path = f"/kombo/v1/ats/applications/{kid(application.id)}/interviews"
+    for how, error in (("reset", ConnectionResetError), ("empty", ConnectionAbortedError)):
+        with pytest.raises(error):
+            client.post(path, headers={**kombo["headers"], "X-Sandbox-Fault": how}, json=write_body())
+    store = client.application.extensions["sandbox"].store
+    assert store.in_flight(f"in-flight:{kombo['id']}", 0) == 0
+    answered = client.post(path, headers=kombo["headers"], json=write_body())
+    assert answered.status_code == 200 and answered.headers["Concurrency-Remaining"] == "29"
+    sent = client.get("/_sandbox/requests").json
+    assert [(e["status"], e["fault"]) for e in sent] == [(200, None), (None, "empty"), (None, "reset")]

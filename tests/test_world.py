@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -97,3 +98,13 @@ def test_a_plan_the_vendor_does_not_have_is_refused_at_start(tmp_path, vendor, f
                                            f'[[credentials]]\nvendor = "{vendor}"\nworld = "x"\n{fields}plan = {plan}\n')
     with pytest.raises(fixtures.FixtureError, match=error.replace("(", r"\(").replace(")", r"\)")):
         create_app(Settings(fixtures=tmp_path, data_dir=tmp_path / "data"))
+
+
+def test_the_shipped_name_pools_are_the_pinned_fakers_own():
+    from importlib.metadata import version
+
+    from sandbox.world.generate import POOLS, faker_pools, pools
+
+    shipped = json.loads(POOLS.read_text())
+    assert shipped["faker"] == version("faker")  # pyproject pins the release the file was made with
+    assert {k: tuple(v) for k, v in shipped["pools"].items()} == faker_pools() == pools()

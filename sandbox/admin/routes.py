@@ -212,7 +212,7 @@ def requests_made():
             filters["limit"] = int(args["limit"])
             if filters["limit"] < 1:
                 raise ValueError("limit is a positive number")
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         return json_response({"error": f"{exc}; filters: vendor, credential, status, since (ISO 8601), limit"}, 400)
     return json_response(sandbox().journal.entries(**filters))
 

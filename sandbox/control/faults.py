@@ -78,7 +78,7 @@ def _fault(body: dict) -> Fault:
     if action is not None and action not in ACTIONS:
         raise ValueError(f"action is one of {', '.join(ACTIONS)}")
     if drift is not None:
-        if action != "drift" or not isinstance(drift, list) or not drift or set(drift) - set(DRIFTS):
+        if action != "drift" or not isinstance(drift, list) or not drift or any(d not in DRIFTS for d in drift):
             raise ValueError(f"drift (with action drift) is a list of {', '.join(DRIFTS)}")
         drift = tuple(d for d in DRIFTS if d in drift)
     if status is not None and action is not None:
@@ -93,6 +93,9 @@ def rule(body, vendors: set[str], credentials: set[str], worlds: set[str]) -> di
     the credentials' ids and the worlds); ValueError says what is wrong."""
     if not isinstance(body, dict):
         raise ValueError("expected a JSON object")
+    for name in ("vendor", "credential", "world", "method", "path", "seed", "action"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise ValueError(f"{name} is a string")
     unknown = set(body) - {*MATCH, *SCHEDULE, "status", "latency", "action", "drift"}
     if unknown:
         raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}")
@@ -104,9 +107,6 @@ def rule(body, vendors: set[str], credentials: set[str], worlds: set[str]) -> di
         raise ValueError(f"no credential {credential!r}; GET /_sandbox/accounts lists their ids")
     if world is not None and world not in worlds:
         raise ValueError(f"world is one of {', '.join(sorted(worlds))}")
-    for name in ("method", "path", "seed"):
-        if body.get(name) is not None and not isinstance(body[name], str):
-            raise ValueError(f"{name} is a string")
     for name in ("times", "every"):
         value = body.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
@@ -141,12 +141,16 @@ class Faults:
         return self.store.update_state(KEY, change)["rules"][-1]
 
     def remove(self, rule_id: int) -> bool:
+        removed = []
+
         def change(doc):
             doc = doc or {"next": 1, "rules": []}
-            return {**doc, "rules": [r for r in doc["rules"] if r["id"] != rule_id]}
+            kept = [r for r in doc["rules"] if r["id"] != rule_id]
+            removed.append(len(kept) < len(doc["rules"]))
+            return {**doc, "rules": kept}
 
-        before = len(self.rules())
-        return len(self.store.update_state(KEY, change)["rules"]) < before
+        self.store.update_state(KEY, change)
+        return removed[-1]
 
     def clear(self) -> None:
         self.store.update_state(KEY, lambda doc: {"next": (doc or {}).get("next", 1), "rules": []})

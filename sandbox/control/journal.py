@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -22,8 +23,10 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+log = logging.getLogger("sandbox")
 SECRET_NAME = re.compile(r"key|token|secret|authorization|password", re.IGNORECASE)
 MAX_BODY = 64 * 1024  # a larger request body is journaled by its size only
+MAX_DEPTH = 32  # a request body nested deeper is journaled by its size
 BATCH_SECONDS = 0.05  # what a worker gathers before it writes: a transaction costs as much as dozens of entries
 
 
@@ -81,8 +84,8 @@ class Journal:
         with self._lock:
             if self._pid == os.getpid():
                 return
+            self._wake = threading.Event()  # (before the pid: an `add` that sees the pid sets this one)
             self._pid = os.getpid()
-            self._wake = threading.Event()
             threading.Thread(target=self._run, name="journal", daemon=True).start()
             atexit.register(self.flush)
 
@@ -91,14 +94,21 @@ class Journal:
             self._wake.wait()
             time.sleep(BATCH_SECONDS)  # under load, one transaction for many entries
             self._wake.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - the writer outlives a batch it could not write
+                log.exception("the request journal lost a batch")
 
     def flush(self) -> None:
         """Write what this worker has queued."""
         with self._lock:
             batch = []
             while self._queue:
-                batch.append(self._entry(*self._queue.popleft()))
+                item = self._queue.popleft()
+                try:
+                    batch.append(self._entry(*item))
+                except Exception:  # noqa: BLE001 - one odd request does not cost the others their entries
+                    log.exception("the request journal left out a request it could not read")
             if batch:
                 self.store.log_requests(batch, self.cap)
 
@@ -108,7 +118,6 @@ class Journal:
         self.flush()
         if filters.get("credential") is not None:
             filters["credential_key"] = credential_key(filters.pop("credential"))
-        filters.pop("credential", None)
         return [{**e, "at": _iso(e["at"])} for e in self.store.requests(cap=self.cap, **filters)]
 
     def clear(self) -> None:
@@ -152,8 +161,8 @@ class Journal:
         body = {"bytes": raw} if isinstance(raw, int) else None
         if isinstance(raw, bytes) and raw:
             try:
-                body = self._scrub(orjson.loads(raw))
-            except orjson.JSONDecodeError:
+                body = self._scrub(orjson.loads(raw), MAX_DEPTH)
+            except (orjson.JSONDecodeError, RecursionError):  # not JSON, or nested past what is kept
                 body = {"bytes": len(raw)}
         entry = {"at": at, "worker": worker, **static["entry"], "body": body, "status": status, "response_bytes": size,
                  "ms": round(ms, 2) if ms is not None else None, "fault": fault}
@@ -189,12 +198,16 @@ class Journal:
             return hide(value)
         return self._in_text.sub(lambda m: hide(m.group()), value) if self._in_text else value
 
-    def _scrub(self, node):
+    def _scrub(self, node, depth: int):
+        """A JSON body with secrets hidden: any value under a secret's name, any credential's value
+        anywhere. Deeper than `depth` it is not kept (RecursionError)."""
+        if depth < 0:
+            raise RecursionError("too deep to journal")
         if isinstance(node, dict):
-            return {k: hide(v) if isinstance(v, str) and SECRET_NAME.search(k) else self._scrub(v)
+            return {k: ("****" if not isinstance(v, str) else hide(v)) if SECRET_NAME.search(k) else self._scrub(v, depth - 1)
                     for k, v in node.items()}
         if isinstance(node, list):
-            return [self._scrub(v) for v in node]
+            return [self._scrub(v, depth - 1) for v in node]
         return self._text(node) if isinstance(node, str) else node
 
 

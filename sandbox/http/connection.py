@@ -1,6 +1,7 @@
 """Breaking a client's connection on purpose (faults `reset`, `empty`, `truncate`), under gunicorn
 or Werkzeug's server. In-process, through Flask's test client, there is no connection: a reset or
-an empty reply raises `ConnectionResetError` / `ConnectionAbortedError` in the caller instead."""
+an empty reply is marked in the environ, and the app raises `ConnectionResetError` /
+`ConnectionAbortedError` to the caller once the request is done (see `app.py`)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,29 @@ def _socket(environ) -> socket.socket | None:
     return environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
 
 
+DROPPED = "sandbox.dropped"  # the environ key an in-process drop is marked under
+
+
+def drop(environ, how: str) -> None:
+    """`reset` or `empty`, on the connection if there is one."""
+    if _socket(environ) is None:
+        environ[DROPPED] = how
+    else:
+        (reset if how == "reset" else close)(environ)
+
+
+def raise_dropped(environ) -> None:
+    how = environ.get(DROPPED)
+    if how == "reset":
+        raise ConnectionResetError("X-Sandbox-Fault: the connection was reset")
+    if how is not None:
+        raise ConnectionAbortedError("X-Sandbox-Fault: the connection closed without an answer")
+
+
 def reset(environ) -> None:
     """A TCP reset before any answer. The server keeps writing to a descriptor that now points at an
     unconnected socket (dup2 closes the connection's own at once), and ignores the error it gets."""
     sock = _socket(environ)
-    if sock is None:
-        raise ConnectionResetError("X-Sandbox-Fault: the connection was reset")
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close sends RST
     with socket.socket(sock.family, socket.SOCK_STREAM) as unconnected:
         os.dup2(unconnected.fileno(), sock.fileno())
@@ -26,11 +44,8 @@ def reset(environ) -> None:
 
 def close(environ) -> None:
     """The connection closed without (more of) an answer: what the client read so far is all it gets."""
-    sock = _socket(environ)
-    if sock is None:
-        raise ConnectionAbortedError("X-Sandbox-Fault: the connection closed without an answer")
     try:
-        sock.shutdown(socket.SHUT_RDWR)
+        _socket(environ).shutdown(socket.SHUT_RDWR)
     except OSError:
         pass  # the client left already
 

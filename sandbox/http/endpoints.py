@@ -63,6 +63,8 @@ class Listing:
     # the arguments that returns, when they ask for one, `body(args, world, records, out) -> bytes`.
     reshape: Callable[[Mapping], Callable | None] = lambda args: None
 
+    methods = ("GET",)
+
     def view(self):
         scope_of = _scope(self)
 
@@ -111,6 +113,7 @@ class Retrieve:
     embeds: tuple[str, ...] = ()
     clocked: bool = False
     reshape: Callable[[Mapping], Callable | None] = lambda args: None  # body(args, world, record) -> bytes
+    methods = ("GET",)
 
     def view(self):
         def retrieve_record(record_id: str):
@@ -156,7 +159,7 @@ def blueprint(name: str, endpoints: tuple[Endpoint, ...]) -> Blueprint:
     for e in endpoints:
         view = e.view()
         endpoint = view.__name__ if isinstance(e, Route) else f"{e.kind}_{type(e).__name__.lower()}"
-        bp.add_url_rule(e.path, endpoint=endpoint, view_func=view, methods=list(getattr(e, "methods", ("GET",))))
+        bp.add_url_rule(e.path, endpoint=endpoint, view_func=view, methods=list(e.methods))
     return bp
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 
 class ApiError(Exception):
     status = 500
@@ -76,7 +78,9 @@ BY_STATUS = {cls.status: cls for cls in (BadRequest, Unauthorized, Forbidden, No
 
 def of_status(status: int, message: str) -> ApiError:
     """An error of any status (a fault a test asked for), typed where a type exists."""
-    cls = BY_STATUS.get(status)
-    if cls is None:
-        cls = type(f"Status{status}", (ApiError,), {"status": status})
-    return cls(message)
+    return _error_class(status)(message)
+
+
+@functools.lru_cache(maxsize=None)
+def _error_class(status: int) -> type[ApiError]:
+    return BY_STATUS.get(status) or type(f"Status{status}", (ApiError,), {"status": status})

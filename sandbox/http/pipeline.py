@@ -1,6 +1,6 @@
 """The one path every vendor request takes, top to bottom (DESIGN principle 2):
 
-    authenticate -> how the connection stands -> requests in flight -> the rate limit
+    a client past its failure limit -> authenticate -> how the connection stands -> requests in flight -> the rate limit
         -> a fault a test asked for -> the endpoint's handler
         -> what the fault does to the answer -> headers and the journal -> errors, in the vendor's envelope
 
@@ -11,6 +11,7 @@ must see (counters, fault rules, the journal) lives in the store.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import random
@@ -93,6 +94,8 @@ class Vendor:
     mount: str  # e.g. "/merge/api"
     credential_fields: tuple[str, ...]  # what its credentials in the fixtures carry
     endpoints: tuple[Endpoint, ...]
+    # the account a request's credentials name, or the vendor's refusal; it may read only the headers
+    # and query parameters `describe` names, and the route (what it makes of them is kept)
     authenticate: Callable[[Request], Account]
     envelope: Callable[[errors.ApiError], dict]  # the vendor's error body
     describe: Callable[[Credential], dict]  # how a client sends a credential: headers, query
@@ -110,7 +113,7 @@ class Vendor:
         for e in self.endpoints:
             args = getattr(e, "args", None)
             declared = [f.data_key or name for name, f in args.fields.items()] if args is not None else []
-            for method in getattr(e, "methods", ("GET",)):
+            for method in e.methods:
                 yield method, e.path, declared
 
 
@@ -138,7 +141,7 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
                                            for e in v.endpoints if getattr(e, "any_state", False)}
     app.before_request(begin)
     app.after_request(finish)
-    app.teardown_request(lambda exc: app.extensions["sandbox"].store.unpin())
+    app.teardown_request(end)
     app.register_error_handler(Exception, render_error)
 
 
@@ -187,6 +190,9 @@ def begin() -> None:
         count_request(sb, vendor.rate_limit, account, ctx)
     # 4. A fault a test asked for: in this request's header, or by a rule that matches it.
     header = req.environ.get("HTTP_X_SANDBOX_FAULT")
+    if header and sb.settings.admin_token and not hmac.compare_digest(
+            req.environ.get("HTTP_X_SANDBOX_TOKEN", "").encode(), sb.settings.admin_token.encode()):
+        raise errors.Forbidden("X-Sandbox-Fault: with an admin token set, send it too, as X-Sandbox-Token.")
     try:
         fault = parse_header(header) if header else sb.faults.due(
             vendor.name, vendor.mount, credential.id, account.world, req.method, req.path)
@@ -216,9 +222,13 @@ def authenticate(sb, vendor: Vendor, req: Request) -> Account:
 
 def refuse_failing_client(sb, vendor: Vendor, req: Request) -> None:
     limit = vendor.failure_limit
-    window = int(time.time()) // limit.seconds
-    if sb.store.count(f"failures:{vendor.name}:{req.remote_addr}", window, 0) > limit.failures:
+    if sb.store.count(f"failures:{vendor.name}:{req.remote_addr}", window_end(limit.seconds), 0) > limit.failures:
         raise limit.refused()
+
+
+def window_end(seconds: int, now: float | None = None) -> int:
+    """The end (unix seconds) of the fixed window of `seconds` that holds `now`."""
+    return (int(time.time() if now is None else now) // seconds + 1) * seconds
 
 
 def admit(sb, concurrency: Concurrency, credential: Credential, ctx) -> None:
@@ -240,9 +250,9 @@ def count_request(sb, rate: RateLimit, account: Account, ctx) -> None:
             ctx.rate_headers = rate.headers(Quota(rate.shown, rate.shown, rate.seconds - int(now) % rate.seconds,
                                                   rate.seconds))
         return
-    window = int(now) // rate.seconds
-    used = sb.store.count(account.key, window)
-    quota = Quota(limit, limit - used, (window + 1) * rate.seconds - int(now), rate.seconds)
+    end = window_end(rate.seconds, now)
+    used = sb.store.count(account.key, end)
+    quota = Quota(limit, limit - used, end - int(now), rate.seconds)
     ctx.rate_headers = rate.headers(quota)
     if quota.exceeded:
         raise errors.RateLimited(rate.message, headers=rate.refused_headers(quota))
@@ -261,7 +271,7 @@ def apply_fault(fault: Fault, vendor: Vendor, ctx, environ) -> None:
             error.headers = {"Retry-After": "1"}
         raise error
     if fault.action in ("reset", "empty"):
-        (connection.reset if fault.action == "reset" else connection.close)(environ)
+        connection.drop(environ, fault.action)
         ctx.dropped = True
         raise errors.ApiError("the connection was dropped")  # answered to no one
 
@@ -293,9 +303,7 @@ def finish(response: Response) -> Response:
     if _WORKER[0][1] != str(os.getpid()):
         _WORKER[0] = ("X-Sandbox-Worker", str(os.getpid()))
     headers = [*_WORKER]  # added in one call: each call costs more than a header
-    in_flight = getattr(ctx, "in_flight", None)
-    if in_flight is not None:
-        sb.store.in_flight(in_flight, -1)
+    if getattr(ctx, "in_flight", None) is not None:
         headers += ctx.flight_headers.items()
     rate_headers = getattr(ctx, "rate_headers", None)
     if rate_headers:
@@ -303,8 +311,8 @@ def finish(response: Response) -> Response:
     response.headers.extend(headers)
     status = response.status_code
     if vendor is not None and vendor.failure_limit is not None and sb.settings.failure_limit \
-            and status >= 400 and status != 429:
-        sb.store.count(f"failures:{vendor.name}:{req.remote_addr}", int(time.time()) // vendor.failure_limit.seconds)
+            and status >= 400 and status != 429 and fault is None:  # an injected failure is no client's
+        sb.store.count(f"failures:{vendor.name}:{req.remote_addr}", window_end(vendor.failure_limit.seconds))
     if not req.path.startswith("/_sandbox/"):
         rule = req.url_rule
         sb.journal.add((time.time(), vendor, account.credential.id if account else None,
@@ -328,13 +336,21 @@ def shape(fault: Fault, vendor: Vendor, response: Response, environ) -> Response
     return response
 
 
+def end(exc: BaseException | None) -> None:
+    """Whatever happened: the request's write leaves the count in flight (once), and the thread
+    reads the store afresh from now on."""
+    sb, ctx = sandbox(), g._get_current_object()
+    key = ctx.pop("in_flight", None)
+    if key is not None:
+        sb.store.in_flight(key, -1)
+    sb.store.unpin()
+
+
 _HTTP_MESSAGES = {404: "Not found.", 413: "Request body is too large.", 400: "Bad request."}
 
 
 def render_error(exc: Exception) -> Response:
     """6. Every error in the vendor's envelope and status: never HTML, never a traceback."""
-    if isinstance(exc, ConnectionError):  # a fault dropped an in-process connection: the caller sees it
-        raise exc
     if isinstance(exc, HTTPException):  # routing: no such path or method, a body too large
         cls = errors.BY_STATUS.get(exc.code or 500, errors.InternalError)
         message = _HTTP_MESSAGES.get(exc.code, exc.description or exc.name)

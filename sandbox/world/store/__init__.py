@@ -72,7 +72,7 @@ class Store(Protocol):
 
     def pin(self) -> None:
         """A request begins: until `unpin`, this thread may read the store as it is now (and sees
-        its own writes), asking the database whether anything changed once instead of at every read."""
+        its own writes), asking whether anything changed once instead of at every read."""
 
     def unpin(self) -> None:
         ...
@@ -118,11 +118,12 @@ class Store(Protocol):
     def update_state(self, key: str, change: Callable[[object], object]):
         """Store `change(current or None)` under `key`, atomically; returns it."""
 
-    # counters every worker shares: requests per rate window, requests in flight (not undone by
-    # reset, which sets the windows' counts back to zero)
+    # counters every worker shares: requests per rate window (reset sets them back to zero), and
+    # requests in flight (which reset leaves alone: they are still running)
 
-    def count(self, key: str, window: int, n: int = 1) -> int:
-        """`n` more requests for `key` in `window` (a window's number; 0 reads it); the count so far."""
+    def count(self, key: str, window_end: int, n: int = 1) -> int:
+        """`n` more requests for `key` in the window that ends at `window_end` (unix seconds; `n` 0
+        reads the count); the count so far."""
 
     def in_flight(self, key: str, delta: int) -> int:
         """`key`'s requests in flight moved by `delta` (0 reads them); the count after."""

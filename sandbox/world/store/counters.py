@@ -17,6 +17,7 @@ import mmap
 import os
 import struct
 import threading
+import time
 from pathlib import Path
 
 REGIONS = 32  # worker processes that count at once; more share the last region
@@ -28,19 +29,21 @@ _OWNERS = 0  # REGIONS pids, the processes that own the regions
 _CHANGES = REGIONS * 8  # the store's commits so far: a reader asks here whether anything changed
 _REGIONS = _CHANGES + 8
 SIZE = _REGIONS + REGIONS * SLOTS * _SLOT.size
-GAUGE = 2 ** 63  # the "window" of a count that is not per window (requests in flight): never reused
+GAUGE = 2 ** 63  # the window end of a count that is not per window (requests in flight): never reused
 
 
 class Counters:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._mapping = threading.Lock()  # a new worker's threads map the file once between them
         self._pid = None
         self._regions: tuple[list[int], bytes] = ([], b"")  # the regions to sum, and the owners they come from
 
-    def count(self, key: str, window: int, n: int = 1) -> int:
-        """`n` more for `key` in `window` (0 reads it); the count across every worker so far."""
-        return self._add(key, window, n)
+    def count(self, key: str, window_end: int, n: int = 1) -> int:
+        """`n` more for `key` in the window that ends at `window_end` (unix seconds; `n` 0 reads it);
+        the count across every worker so far. A window's slot is reused once it has ended."""
+        return self._add(key, window_end, n)
 
     def in_flight(self, key: str, delta: int) -> int:
         """`key`'s requests in flight moved by `delta`; the count across every worker after. Exact:
@@ -68,8 +71,8 @@ class Counters:
                     base = _REGIONS + region * SLOTS * _SLOT.size
                     for slot in range(SLOTS):
                         offset = base + slot * _SLOT.size
-                        tag, window, _ = _SLOT.unpack_from(counters, offset)
-                        if tag and window != GAUGE:
+                        tag, end, _ = _SLOT.unpack_from(counters, offset)
+                        if tag and end != GAUGE:
                             _SLOT.pack_into(counters, offset, tag, 0, 0)
 
     def _add(self, key: str, window: int, delta: int, exact: bool = False) -> int:
@@ -95,14 +98,20 @@ class Counters:
     def _map(self) -> mmap.mmap:
         """This process's mapping of the counters, and its region (claimed on first use)."""
         if self._pid != os.getpid():  # a forked worker maps the file and claims a region for itself
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            if os.fstat(fd).st_size < SIZE:
-                os.ftruncate(fd, SIZE)
-            counters = mmap.mmap(fd, SIZE)
-            with _exclusive(fd):
-                self._region = _claim(counters)
-            self._fd, self._counters, self._pid, self._regions = fd, counters, os.getpid(), ([], b"")
+            with self._mapping:
+                if self._pid != os.getpid():
+                    self._remap()
         return self._counters
+
+    def _remap(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(fd).st_size < SIZE:
+            os.ftruncate(fd, SIZE)
+        counters = mmap.mmap(fd, SIZE)
+        with _exclusive(fd):
+            self._region = _claim(counters)
+        self._fd, self._counters, self._regions = fd, counters, ([], b"")
+        self._pid = os.getpid()  # last: another thread that sees it finds the mapping made
 
 
 _unlocked = contextlib.nullcontext()
@@ -120,15 +129,21 @@ class _exclusive:
 
 
 def _claim(counters: mmap.mmap) -> int:
-    pid = os.getpid()
+    """A region for this process. The regions of processes that are gone are emptied on the way (a
+    worker killed with writes in flight, a server before a restart): their counts stop counting."""
+    pid, mine = os.getpid(), None
     for region in range(REGIONS - 1):
         owner = _U64.unpack_from(counters, _OWNERS + region * 8)[0]
-        if owner == pid or owner == 0 or not _alive(owner):
-            _U64.pack_into(counters, _OWNERS + region * 8, pid)
+        if owner and owner != pid and _alive(owner):
+            continue
+        if owner:
+            _U64.pack_into(counters, _OWNERS + region * 8, 0)
             base = _REGIONS + region * SLOTS * _SLOT.size
             counters[base:base + SLOTS * _SLOT.size] = bytes(SLOTS * _SLOT.size)
-            return region
-    return REGIONS - 1  # shared by whoever comes after the others
+        if mine is None:
+            mine = region
+            _U64.pack_into(counters, _OWNERS + region * 8, pid)
+    return mine if mine is not None else REGIONS - 1  # the last is shared by whoever comes after the others
 
 
 @functools.lru_cache(maxsize=4096)
@@ -148,7 +163,8 @@ def _alive(pid: int) -> bool:
 
 
 def _count(counters: mmap.mmap, region: int, tag: int, window: int) -> int:
-    """`tag`'s count in `window` in one region (read without a lock: a count is one aligned write)."""
+    """`tag`'s count in the window ending at `window` in one region (read without a lock: a count
+    is one aligned write)."""
     base = _REGIONS + region * SLOTS * _SLOT.size
     start = tag % SLOTS
     for probe in range(SLOTS):
@@ -162,18 +178,18 @@ def _count(counters: mmap.mmap, region: int, tag: int, window: int) -> int:
 
 def _bump(counters: mmap.mmap, region: int, tag: int, window: int, delta: int) -> None:
     """Open addressing over a region's slots: this key's slot (a window's, or its gauge) if it has
-    one, else the first slot that is free or left from an older window."""
+    one, else the first slot that is free or whose window has ended."""
     base = _REGIONS + region * SLOTS * _SLOT.size
-    start, reuse = tag % SLOTS, None
+    start, reuse, now = tag % SLOTS, None, time.time()
     for probe in range(SLOTS):
         offset = base + ((start + probe) % SLOTS) * _SLOT.size
         slot_tag, slot_window, count = _SLOT.unpack_from(counters, offset)
         if slot_tag == tag and (slot_window == GAUGE) == (window == GAUGE):
             _SLOT.pack_into(counters, offset, tag, window, count + delta if slot_window == window else delta)
             return
-        if reuse is None and slot_window < window - 1:
+        if reuse is None and (slot_tag == 0 or slot_window < now):
             reuse = offset
         if slot_tag == 0:
             break
-    if reuse is not None:  # every slot busy in this window: count nothing rather than refuse
+    if reuse is not None:  # (with every slot taken by a live window, nothing is counted rather than refused)
         _SLOT.pack_into(counters, reuse, tag, window, delta)

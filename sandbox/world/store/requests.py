@@ -1,7 +1,6 @@
 """The request journal and coverage counts of the SQLite backend, in a file of their own beside the
-store: every answered request is a write, and in the store's file each would move its data_version
-and so drop what every worker keeps between requests. Written without fsync: a journal need not
-survive a crash."""
+store: every answered request is a write, and in the store's file it would wait on the store's
+writes, and they on it. Written without fsync: a journal need not survive a crash."""
 
 from __future__ import annotations
 
