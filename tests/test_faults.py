@@ -289,7 +289,7 @@ def test_in_process_a_dropped_connection_reaches_the_caller_and_a_write_leaves_t
         with pytest.raises(error):
             client.post(path, headers={**kombo["headers"], "X-Sandbox-Fault": how}, json=write_body())
     store = client.application.extensions["sandbox"].store
-    assert store.in_flight(f"in-flight:{kombo['id']}", 0) == 0
+    assert store.tally(f"in-flight:{kombo['id']}", 0) == 0
     answered = client.post(path, headers=kombo["headers"], json=write_body())
     assert answered.status_code == 200 and answered.headers["Concurrency-Remaining"] == "29"
     sent = client.get("/_sandbox/requests").json

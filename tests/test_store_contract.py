@@ -266,9 +266,9 @@ class TestStoreContract:
         with multiprocessing.get_context("fork").Pool(2) as pool:
             assert sorted(pool.map(_count_in_another_process, range(4))) == [4, 5, 6, 7]
         assert store.count("k", end + 60) == 1  # the next window starts from nothing
-        assert store.in_flight("w", 1) == 1 and store.in_flight("w", 1) == 2 and store.in_flight("w", -1) == 1
+        assert store.tally("w", 1) == 1 and store.tally("w", 1) == 2 and store.tally("w", -1) == 1
         store.reset()
-        assert store.count("k", end + 60, 0) == 0 and store.in_flight("w", 0) == 1
+        assert store.count("k", end + 60, 0) == 0 and store.tally("w", 0) == 1
 
     def test_the_request_journal_keeps_its_cap_newest_first_and_counts_coverage(self, store):
         def entry(n, status=200, vendor="v"):

@@ -164,7 +164,7 @@ def simulate(world: str):
 
 @bp.get("/faults")
 def faults():
-    return json_response(sandbox().faults.rules())
+    return json_response(sandbox().faults.listed())
 
 
 @bp.post("/faults")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import random
+import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -120,25 +121,36 @@ def rule(body, vendors: set[str], credentials: set[str], worlds: set[str]) -> di
             "status": fault.status, "latency": list(fault.latency) if fault.latency else None,
             "action": fault.action, "drift": list(fault.drift) if fault.action == "drift" else None,
             "times": body.get("times"), "every": body.get("every"), "probability": probability,
-            "seed": body.get("seed"), "matched": 0, "hits": 0}
+            "seed": body.get("seed")}
 
 
 class Faults:
-    """The rules, in the store: every worker reads the same ones and counts into the same hits."""
+    """The rules, in a control document of the store; their `matched` and `hits` in the store's
+    tallies (a match is not a write: matching requests need not wait on one another, nor make every
+    worker read the store again)."""
 
     def __init__(self, store, seed: str):
         self.store, self.seed = store, seed
 
     def rules(self) -> list[dict]:
+        """The rules as stored."""
         return (self.store.state(KEY) or {}).get("rules", [])
+
+    def listed(self) -> list[dict]:
+        """The rules with their counts so far."""
+        return [{**{k: v for k, v in r.items() if k != "tally"}, "matched": self._count(r, "matched", 0),
+                 "hits": self._count(r, "hits", 0)} for r in self.rules()]
 
     def add(self, new: dict) -> dict:
         def change(doc):
             doc = doc or {"next": 1, "rules": []}
-            added = {"id": doc["next"], **new}
+            # counted under a name of its own: ids start again after a reset, tallies do not
+            added = {"id": doc["next"], **{k: v for k, v in new.items() if k not in ("matched", "hits")},
+                     "tally": uuid.uuid4().hex}
             return {"next": doc["next"] + 1, "rules": [*doc["rules"], added]}
 
-        return self.store.update_state(KEY, change)["rules"][-1]
+        added = self.store.update_state(KEY, change)["rules"][-1]
+        return next(r for r in self.listed() if r["id"] == added["id"])
 
     def remove(self, rule_id: int) -> bool:
         removed = []
@@ -156,46 +168,45 @@ class Faults:
         self.store.update_state(KEY, lambda doc: {"next": (doc or {}).get("next", 1), "rules": []})
 
     def due(self, vendor: str, mount: str, credential: str, world: str, method: str, path: str) -> Fault | None:
-        """The fault this request gets, if a rule says so; every matching rule counts the match."""
+        """The fault this request gets, if a rule says so: the first (oldest) matching rule that
+        fires. Every matching rule not yet spent counts the match."""
         rules = self.rules()
         if not rules:
             return None  # the common case: one read of a document kept while nothing changes
         local = path[len(mount):] if path.startswith(mount) else path
-        ids = [r["id"] for r in rules if _live(r) and _matches(r, vendor, credential, world, method, path, local)]
-        if not ids:
+        chosen = None
+        for r in rules:
+            if not _matches(r, vendor, credential, world, method, path, local) or self._spent(r):
+                continue
+            matched = self._count(r, "matched", 1)
+            if chosen is None and self._fires(r, matched) and self._hit(r):
+                chosen = r
+        if chosen is None:
             return None
-        chosen = []
+        return Fault(chosen["status"], tuple(chosen["latency"]) if chosen["latency"] else None, chosen["action"],
+                     tuple(chosen["drift"]) if chosen["drift"] else DRIFTS)
 
-        def change(doc):
-            rules = []
-            for r in doc["rules"]:
-                if r["id"] in ids and _live(r):
-                    r = {**r, "matched": r["matched"] + 1}
-                    if not chosen and self._fires(r):
-                        r["hits"] += 1
-                        chosen.append(r)
-                rules.append(r)
-            return {**doc, "rules": rules}
+    def _count(self, r: dict, what: str, delta: int) -> int:
+        return self.store.tally(f"fault:{r['tally']}:{what}", delta)
 
-        self.store.update_state(KEY, change)
-        if not chosen:
-            return None
-        r = chosen[0]
-        return Fault(r["status"], tuple(r["latency"]) if r["latency"] else None, r["action"],
-                     tuple(r["drift"]) if r["drift"] else DRIFTS)
+    def _spent(self, r: dict) -> bool:
+        return r["times"] is not None and self._count(r, "hits", 0) >= r["times"]
 
-    def _fires(self, r: dict) -> bool:
+    def _hit(self, r: dict) -> bool:
+        """One more hit, unless the rule is spent (another worker may have taken the last one)."""
+        if self._count(r, "hits", 1) > (r["times"] if r["times"] is not None else float("inf")):
+            self._count(r, "hits", -1)
+            return False
+        return True
+
+    def _fires(self, r: dict, matched: int) -> bool:
         """Whether the rule applies to its `matched`-th match."""
-        if r["every"] is not None and r["matched"] % r["every"]:
+        if r["every"] is not None and matched % r["every"]:
             return False
         if r["probability"] is not None:  # a rule's own seed gives the same draws whatever its id
             seed = r["seed"] if r["seed"] is not None else f"{self.seed}/{r['id']}"
-            return random.Random(f"{seed}/{r['matched']}").random() < r["probability"]
+            return random.Random(f"{seed}/{matched}").random() < r["probability"]
         return True
-
-
-def _live(r: dict) -> bool:
-    return r["times"] is None or r["hits"] < r["times"]
 
 
 def _matches(r: dict, vendor, credential, world, method, path, local) -> bool:

@@ -233,9 +233,9 @@ def window_end(seconds: int, now: float | None = None) -> int:
 
 def admit(sb, concurrency: Concurrency, credential: Credential, ctx) -> None:
     key = f"in-flight:{credential.id}"
-    running = sb.store.in_flight(key, 1)
+    running = sb.store.tally(key, 1)
     if running > concurrency.limit:
-        sb.store.in_flight(key, -1)
+        sb.store.tally(key, -1)
         error = concurrency.refused()
         error.headers = {**error.headers, **concurrency.headers(0)}
         raise error
@@ -342,7 +342,7 @@ def end(exc: BaseException | None) -> None:
     sb, ctx = sandbox(), g._get_current_object()
     key = ctx.pop("in_flight", None)
     if key is not None:
-        sb.store.in_flight(key, -1)
+        sb.store.tally(key, -1)
     sb.store.unpin()
 
 

@@ -119,14 +119,15 @@ class Store(Protocol):
         """Store `change(current or None)` under `key`, atomically; returns it."""
 
     # counters every worker shares: requests per rate window (reset sets them back to zero), and
-    # requests in flight (which reset leaves alone: they are still running)
+    # exact tallies (requests in flight, a fault rule's matches; reset leaves them be)
 
     def count(self, key: str, window_end: int, n: int = 1) -> int:
         """`n` more requests for `key` in the window that ends at `window_end` (unix seconds; `n` 0
         reads the count); the count so far."""
 
-    def in_flight(self, key: str, delta: int) -> int:
-        """`key`'s requests in flight moved by `delta` (0 reads them); the count after."""
+    def tally(self, key: str, delta: int) -> int:
+        """`key`'s tally moved by `delta` (0 reads it), exactly, whatever other workers do at once;
+        the count after."""
 
     # the request journal: entries newest first, kept to a cap; coverage counts since the last clear
 

@@ -1,4 +1,5 @@
-"""Counters shared by every worker: requests per rate window, requests in flight, and the store's
+"""Counters shared by every worker: requests per rate window, exact tallies (requests in flight, a
+fault rule's matches and hits), and the store's
 commits (which tell a reader, for the price of reading a word, whether what it kept still holds).
 
 They live in a memory-mapped file beside the SQLite store. Each worker process counts in a region of
@@ -29,7 +30,7 @@ _OWNERS = 0  # REGIONS pids, the processes that own the regions
 _CHANGES = REGIONS * 8  # the store's commits so far: a reader asks here whether anything changed
 _REGIONS = _CHANGES + 8
 SIZE = _REGIONS + REGIONS * SLOTS * _SLOT.size
-GAUGE = 2 ** 63  # the window end of a count that is not per window (requests in flight): never reused
+GAUGE = 2 ** 63  # the window end of a tally (a count not per window): never reused
 
 
 class Counters:
@@ -45,9 +46,10 @@ class Counters:
         the count across every worker so far. A window's slot is reused once it has ended."""
         return self._add(key, window_end, n)
 
-    def in_flight(self, key: str, delta: int) -> int:
-        """`key`'s requests in flight moved by `delta`; the count across every worker after. Exact:
-        each change and its sum are made under a lock across processes (writes are few)."""
+    def tally(self, key: str, delta: int) -> int:
+        """`key`'s count, not per window (requests in flight, a fault rule's matches), moved by
+        `delta`; the count across every worker after. Exact: each change and its sum are made under
+        a lock across processes (these change far less often than requests come)."""
         return self._add(key, GAUGE, delta, exact=True)
 
     def changes(self) -> int:
@@ -62,8 +64,8 @@ class Counters:
                 _U64.pack_into(counters, _CHANGES, _U64.unpack_from(counters, _CHANGES)[0] + 1)
 
     def clear_windows(self) -> None:
-        """Every window's count back to zero (the regions stay with their workers, the requests
-        in flight stay in flight)."""
+        """Every window's count back to zero (the regions stay with their workers, the tallies as
+        they are: requests in flight are still in flight)."""
         with self._lock:
             counters = self._map()
             with _exclusive(self._fd):

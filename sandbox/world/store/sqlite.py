@@ -159,7 +159,7 @@ class SqliteStore:
         # (counters.py, requests.py): they change with every request, the database with every write
         self._counters = Counters(self.path.with_name(f"{self.path.stem}.counters"))
         self._requests = RequestLog(self.path.with_name(f"{self.path.stem}.requests.sqlite3"))
-        self.count, self.in_flight = self._counters.count, self._counters.in_flight
+        self.count, self.tally = self._counters.count, self._counters.tally
         self.log_requests, self.requests = self._requests.add, self._requests.entries
         self.request_coverage, self.clear_requests = self._requests.coverage, self._requests.clear
 
