@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from flask import Flask
@@ -15,6 +15,7 @@ from sandbox.control.connections import Connections
 from sandbox.control.faults import Faults
 from sandbox.control.journal import Journal
 from sandbox.control.syncs import Syncs
+from sandbox.control.webhooks import Webhooks
 from sandbox.fixtures import FixtureError, Fixtures
 from sandbox.http import connection, pipeline
 from sandbox.http.cache import BoundedCache
@@ -41,6 +42,7 @@ class Sandbox:
     response_cache: BoundedCache  # whole answers to reads; few, as a page is large
     faults: Faults
     journal: Journal
+    webhooks: Webhooks
     vendor_of: Callable[[str], object] = lambda path: None  # the vendor a path belongs to (set by the pipeline)
     any_state: frozenset = frozenset()  # endpoints that answer whatever a connection's state (likewise)
     credential_inputs: dict | None = None  # per vendor, the headers and query parameters credentials come in (likewise)
@@ -53,7 +55,8 @@ class Sandbox:
         generated = self.store.install(f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds))
         if reset and not generated:
             self.store.reset()
-        self.clock.reset()  # (the store's reset dropped the connection states, syncs and faults)
+        self.clock.reset()  # (the store's reset dropped the connection states, syncs, faults and receivers)
+        self.webhooks.install(self.fixtures.webhooks)
         self.record_cache.clear()
         self.response_cache.clear()
         for spec in f.worlds:  # loaded once here, so that forked workers start with them
@@ -73,13 +76,17 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.store_url)
     clock = Clock(store, settings.now)
+    connections, syncs = Connections(store, fixtures.credentials), Syncs(store, clock, fixtures.epoch)
     sb = Sandbox(settings=settings, fixtures=fixtures, store=store, accounts=Accounts(fixtures, vendors),
-                 clock=clock, connections=Connections(store, fixtures.credentials),
-                 syncs=Syncs(store, clock, fixtures.epoch),
+                 clock=clock, connections=connections, syncs=syncs,
                  record_cache=BoundedCache(maxsize=50_000), response_cache=BoundedCache(maxsize=512),
                  faults=Faults(store, fixtures.seed),
-                 journal=Journal(store, settings.journal_size, (v for c in fixtures.credentials for v in c.values.values())))
+                 journal=Journal(store, settings.journal_size, (v for c in fixtures.credentials for v in c.values.values())),
+                 webhooks=Webhooks(store, clock, syncs, connections, fixtures.credentials,
+                                   {name: v.webhooks for name, v in vendors.items() if v.webhooks}, fixtures.seed,
+                                   settings.webhook_retry_scale))
     _check_plans(fixtures, vendors)
+    fixtures = sb.fixtures = _check_webhooks(fixtures, sb.webhooks)
     sb.install()
 
     app = SandboxFlask(__name__)
@@ -90,6 +97,8 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
 
     app.register_blueprint(admin, url_prefix="/_sandbox")
     pipeline.install(app, list(vendors.values()))
+    if fixtures.webhooks:  # an in-process sandbox starts with its first request (gunicorn's workers when forked)
+        app.before_request(sb.webhooks.start)
     app.wsgi_app = _as_vendors_answer(app.wsgi_app)
     return app
 
@@ -100,6 +109,17 @@ def _check_plans(fixtures: Fixtures, vendors: dict) -> None:
         if c.plan is not None and (rate is None or c.plan not in rate.plans):
             known = ", ".join(rate.plans) if rate is not None and rate.plans else "none"
             raise FixtureError(f"credential {c.id}: {c.vendor} has no plan {c.plan!r} (its plans: {known})")
+
+
+def _check_webhooks(fixtures: Fixtures, webhooks: Webhooks) -> Fixtures:
+    """The fixtures with their receivers checked as the control plane checks one."""
+    worlds, checked = {w.key for w in fixtures.worlds}, []
+    for n, spec in enumerate(fixtures.webhooks, 1):
+        try:
+            checked.append(webhooks.check(spec, worlds, fixtures=True))
+        except ValueError as exc:
+            raise FixtureError(f"webhook receiver {n} in the fixtures: {exc}") from None
+    return replace(fixtures, webhooks=tuple(checked))
 
 
 class SandboxFlask(Flask):

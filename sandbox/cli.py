@@ -49,11 +49,13 @@ def serve(settings: Settings) -> int:
             self.cfg.set("graceful_timeout", 5)
             self.cfg.set("keepalive", 30)
             self.cfg.set("control_socket_disable", True)  # one per user otherwise: servers side by side clash
+            # each worker delivers webhooks from when it starts, before any request reaches it
+            self.cfg.set("post_fork", lambda server, worker: self.flask_app.extensions["sandbox"].webhooks.start())
 
         def load(self):
-            app = create_app(settings)
+            self.flask_app = create_app(settings)
             gc.freeze()  # what start-up built lives as long as the server: workers share it, unscanned
-            return app
+            return self.flask_app
 
     Server().run()
     return 0

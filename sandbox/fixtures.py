@@ -44,7 +44,8 @@ class Fixtures:
     epoch: datetime
     worlds: tuple[WorldSpec, ...]
     credentials: tuple[Credential, ...]
-    digest: str  # of the files' bytes: a change regenerates the store
+    digest: str
+    webhooks: tuple[dict, ...] = ()  # receivers the sandbox starts with (checked by control/webhooks.py)  # of the files' bytes: a change regenerates the store
 
     def fingerprint(self) -> str:
         return f"{__version__}/{self.seed}/{self.digest}"
@@ -116,5 +117,9 @@ def load(directory: Path, seed: str | None = None, credential_fields: dict[str, 
     ids = [c.id for c in credentials]
     if len(set(ids)) != len(ids):
         raise FixtureError(f"{path}: two credentials of one vendor share an account (its last field)")
+    webhooks = doc.get("webhooks", [])
+    if not isinstance(webhooks, list) or not all(isinstance(w, dict) for w in webhooks):
+        raise FixtureError(f"{path}: webhooks are [[webhooks]] tables")
     return Fixtures(seed=str(seed if seed is not None else head.get("seed", 0)), epoch=epoch, worlds=tuple(worlds),
-                    credentials=tuple(credentials), digest=hashlib.sha256(raw).hexdigest()[:16])
+                    credentials=tuple(credentials), digest=hashlib.sha256(raw).hexdigest()[:16],
+                    webhooks=tuple(webhooks))

@@ -92,7 +92,7 @@ def visible(w) -> list:
 # ---- OpenAPI ---------------------------------------------------------------------------------
 
 
-def _as_meant(node):
+def _as_meant(node, version: str = "3.0"):
     """Readings the specs intend but a strict validator does not take:
     - Merge writes "an enum value or any other string" as oneOf[enum, string], which an enum value
       matches twice and so fails; it means anyOf;
@@ -100,9 +100,12 @@ def _as_meant(node):
       means null is one more choice;
     - Bindbee's status says "the original value passed through will be returned" beside an enum
       of three values: any string is allowed;
-    - an enum on a nullable value (Kombo's error code, Bindbee's status) allows null too."""
+    - an enum on a nullable value (Kombo's error code, Bindbee's status) allows null too;
+    - a 3.1 spec (Kombo's) that still writes 3.0's `nullable: true` beside a `type` means null too."""
     if isinstance(node, dict):
-        out = {k: _as_meant(v) for k, v in node.items()}
+        out = {k: _as_meant(v, version) for k, v in node.items()}
+        if version != "3.0" and out.get("nullable") is True and isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
         branches = out.get("oneOf")
         if branches and any(b == {"type": "string"} for b in branches):
             out["anyOf"] = out.pop("oneOf")
@@ -116,7 +119,7 @@ def _as_meant(node):
                 out["enum"] = [*out["enum"], None] if None not in out["enum"] else out["enum"]
         return out
     if isinstance(node, list):
-        return [_as_meant(v) for v in node]
+        return [_as_meant(v, version) for v in node]
     return node
 
 
@@ -129,7 +132,7 @@ def _spec(name: str) -> tuple[Registry, str]:
     text = (SPECS / name).read_text()
     doc = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     version = doc["openapi"][:3]
-    resource = Resource(contents=_as_meant(doc),
+    resource = Resource(contents=_as_meant(doc, version),
                         specification=DRAFT4 if version == "3.0" else DRAFT202012)
     return Registry().with_resource(f"urn:{name}", resource), version
 
@@ -144,16 +147,22 @@ def spec_errors(spec: str, schema: str, body) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
 
 
+def fixtures_dir(tmp_path: Path, text: str) -> Path:
+    """A fixtures directory of its own holding `text` as its sandbox.toml."""
+    directory = tmp_path / "fx"
+    directory.mkdir()
+    (directory / "sandbox.toml").write_text(text)
+    return directory
+
+
 def tiny_app(tmp_path, credentials: str, platform: str = "lever", interviews: int = 12):
     """An in-process sandbox on a one-world fixtures file of its own, with these credentials."""
     from sandbox.app import create_app
     from sandbox.settings import Settings
 
-    (tmp_path / "fx").mkdir()
-    (tmp_path / "fx" / "sandbox.toml").write_text(
-        f'[sandbox]\nseed = 5\n[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\nplatform = "{platform}"\n'
-        f'interviews = {interviews}\n{credentials}')
-    return create_app(Settings(fixtures=tmp_path / "fx", data_dir=tmp_path / "data")).test_client()
+    fixtures = fixtures_dir(tmp_path, f'[sandbox]\nseed = 5\n[[worlds]]\nkey = "tiny"\ncompany = "Tiny Co"\n'
+                                      f'platform = "{platform}"\ninterviews = {interviews}\n{credentials}')
+    return create_app(Settings(fixtures=fixtures, data_dir=tmp_path / "data")).test_client()
 
 
 # ---- servers ---------------------------------------------------------------------------------
@@ -222,3 +231,51 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+# ---- webhook receivers -----------------------------------------------------------------------
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1: it keeps what it is sent (`got`: arrival time, headers, raw
+    body), answers `fail` for the first `failures` requests (every request when `failures` is None)
+    and 200 after. `port` picks the port (to start listening late on a port handed out before)."""
+
+    def __init__(self, failures: int = 0, fail: int = 500, port: int = 0):
+        import http.server
+        import threading
+
+        self.got, self.failures, self.fail = [], failures, fail
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.got.append((time.monotonic(), {k.lower(): v for k, v in self.headers.items()}, body))
+                failing = receiver.failures is None or len(receiver.got) <= receiver.failures
+                self.send_response(receiver.fail if failing else 200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"received":false}' if failing else b'{"received":true}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(body) for _, _, body in self.got]
+
+    def wait(self, count: int, timeout: float = 10) -> list:
+        """Until it has been sent `count` requests (it fails the test after `timeout` seconds)."""
+        deadline = time.monotonic() + timeout
+        while len(self.got) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.got) >= count, f"{len(self.got)} of {count} webhooks came: {self.bodies()}"
+        return self.got
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

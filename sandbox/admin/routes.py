@@ -228,3 +228,75 @@ def clear_requests():
 def coverage():
     sb = sandbox()
     return json_response(sb.journal.coverage(sb.accounts.vendors.values()))
+
+
+@bp.get("/webhooks")
+def webhooks():
+    return json_response(sandbox().webhooks.listed())
+
+
+@bp.post("/webhooks")
+def add_webhook():
+    """A receiver (see control/webhooks.py): `vendor`, `url`, whose events (`credential` or `world`; neither:
+    every credential of the vendor), `secret` (made and shown once when left out), `events` (default all),
+    and for testing a handler's defences `bad_signature`, `duplicate`, `shuffle`."""
+    sb = sandbox()
+    try:
+        checked = sb.webhooks.check(request.get_json(silent=True), {w.key for w in sb.fixtures.worlds})
+    except ValueError as exc:
+        return json_response({"error": str(exc)}, 400)
+    return json_response(sb.webhooks.add(checked), 201)
+
+
+@bp.delete("/webhooks")
+def clear_webhooks():
+    sandbox().webhooks.clear()
+    return json_response({"status": "ok"})
+
+
+@bp.delete("/webhooks/<int:receiver_id>")
+def remove_webhook(receiver_id: int):
+    if not sandbox().webhooks.remove(receiver_id):
+        return json_response({"error": f"no webhook receiver {receiver_id}"}, 404)
+    return json_response({"status": "ok"})
+
+
+@bp.get("/webhooks/deliveries")
+def deliveries():
+    """Every delivery with its attempts, oldest first: `receiver`, `event`, `status` (pending, delivered,
+    failed) narrow it."""
+    args, filters = request.args, {}
+    try:
+        if args.get("receiver"):
+            filters["receiver"] = int(args["receiver"])
+        for name in ("event", "status"):
+            if args.get(name):
+                filters[name] = args[name]
+        if filters.get("status") not in (None, "pending", "delivered", "failed"):
+            raise ValueError("status is pending, delivered or failed")
+    except ValueError as exc:
+        return json_response({"error": f"{exc}; filters: receiver (an id), event, status"}, 400)
+    return json_response(sandbox().webhooks.deliveries(**filters))
+
+
+@bp.post("/webhooks/fire")
+def fire_webhook():
+    """`{"vendor", "credential", "event", "data"?}`: one event now, with a realistic body (`data` in place of
+    its data), to every receiver that hears it (Plaid's fire_webhook)."""
+    sb, body = sandbox(), request.get_json(silent=True)
+    if not isinstance(body, dict) or not {"vendor", "credential", "event"} <= set(body) \
+            or set(body) - {"vendor", "credential", "event", "data"}:
+        return json_response({"error": 'expected {"vendor", "credential", "event", "data" (optional)}'}, 400)
+    vendor, credential = body["vendor"], sb.accounts.by_id(str(body["credential"]))
+    if vendor not in sb.webhooks.hooks:
+        return json_response({"error": f"vendor: one of {', '.join(sorted(sb.webhooks.hooks))}"}, 400)
+    if credential is None or credential.vendor != vendor:
+        return json_response({"error": f"no {vendor} credential {body['credential']!r}; GET /_sandbox/accounts "
+                                       "lists their ids"}, 404)
+    try:
+        queued = sb.webhooks.fire(vendor, credential.id, str(body["event"]), body.get("data"))
+    except ValueError as exc:
+        return json_response({"error": str(exc)}, 400)
+    except LookupError as exc:
+        return json_response({"error": str(exc.args[0])}, 409)
+    return json_response({"deliveries": queued}, 202)

@@ -35,6 +35,14 @@ class Syncs:
         periodic = self.anchor + (now - self.anchor) // every * every if every else now
         return max(periodic, self._doc(credential).get("forced_us", self.anchor))
 
+    def latest(self, credential) -> int | None:
+        """The instant (µs) of the credential's latest sync so far, periodic or forced; None for one
+        that sees changes at once and was never made to sync."""
+        forced = self._doc(credential).get("forced_us")
+        if credential.sync_interval:
+            return self.last(credential, micros(self.clock.now()))
+        return forced
+
     def _next_periodic(self, credential, after: int) -> int | None:
         every = credential.sync_interval // timedelta(microseconds=1)
         return self.anchor + ((after - self.anchor) // every + 1) * every if every else None

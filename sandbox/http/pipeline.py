@@ -26,6 +26,7 @@ from sandbox.accounts import Account
 from sandbox.control.connections import EMPTY
 from sandbox.control.faults import Fault, parse_header
 from sandbox.control.journal import request_body
+from sandbox.control.webhooks import Hooks
 from sandbox.fixtures import Credential
 from sandbox.http import connection, drift, errors
 from sandbox.http.context import json_response, sandbox
@@ -107,6 +108,7 @@ class Vendor:
     concurrency: Concurrency | None = None
     failure_limit: FailureLimit | None = None
     drift: drift.Drift = drift.Drift()  # the fields a drifted answer changes
+    webhooks: Hooks | None = None  # the events it sends, signed its way (control/webhooks.py)
 
     def coverage_points(self):
         """(method, path, declared query parameters) of each endpoint, for the coverage report."""

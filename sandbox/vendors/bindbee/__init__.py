@@ -12,6 +12,7 @@ from sandbox.http.pipeline import RateLimit, Vendor
 from sandbox.vendors.bindbee.auth import CHALLENGE, CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.bindbee.endpoints import ENDPOINTS
 from sandbox.vendors.bindbee.errors import envelope
+from sandbox.vendors.bindbee.webhooks import HOOKS
 
 
 def rate_headers(quota) -> dict:
@@ -28,4 +29,5 @@ VENDOR = Vendor(name="bindbee", mount="/bindbee", credential_fields=CREDENTIAL_F
                 drift=Drift(enum=("status",), missing=("custom_fields",), null=("start_at",)),
                 # a connector still in its first sync has nothing to list (INFERRED); a deleted one is unknown
                 states={"initial_sync": EMPTY,
-                        "deleted": lambda: Unauthorized("Invalid connector token", headers=CHALLENGE)})
+                        "deleted": lambda: Unauthorized("Invalid connector token", headers=CHALLENGE)},
+                webhooks=HOOKS)

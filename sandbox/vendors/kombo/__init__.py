@@ -10,6 +10,7 @@ from sandbox.vendors.kombo.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.kombo.endpoints import ENDPOINTS
 from sandbox.vendors.kombo.errors import (CONCURRENCY_LIMIT_EXCEEDED, INTEGRATION_AUTHENTICATION_INVALID, INTEGRATION_INACTIVE,
                                           INTEGRATION_NOT_FOUND, SETUP_SYNC_PENDING, envelope)
+from sandbox.vendors.kombo.webhooks import HOOKS
 
 # Connection states: reads during the first sync answer 409 SETUP_SYNC_PENDING (Kombo's docs, since
 # 2026-05-19). An integration whose credentials broke (INVALID) or that is INACTIVE refuses reads
@@ -45,4 +46,5 @@ CONCURRENCY = Concurrency(
 VENDOR = Vendor(name="kombo", mount="/kombo/v1", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,
                 authenticate=authenticate, envelope=envelope, describe=describe,
                 rate_limit=RATE_LIMIT, concurrency=CONCURRENCY, states=STATES,
-                drift=Drift(enum=("status", "outcome"), missing=("video_conferencing_url",), null=("canceled",)))
+                drift=Drift(enum=("status", "outcome"), missing=("video_conferencing_url",), null=("canceled",)),
+                webhooks=HOOKS)

@@ -9,6 +9,7 @@ from sandbox.http.pipeline import FailureLimit, RateLimit, Vendor
 from sandbox.vendors.merge.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.merge.endpoints import ENDPOINTS
 from sandbox.vendors.merge.errors import envelope
+from sandbox.vendors.merge.webhooks import HOOKS
 
 # A linked account in its first sync has no data yet; one that needs relinking, or is idle, keeps
 # serving what it synced; a deleted one's token is refused as an unknown one.
@@ -25,4 +26,5 @@ VENDOR = Vendor(name="merge", mount="/merge/api", credential_fields=CREDENTIAL_F
                 states={"initial_sync": EMPTY, "deleted": lambda: Unauthorized("Invalid account token.")},
                 rate_limit=RATE_LIMIT, failure_limit=FailureLimit(20, 10, lambda: RateLimited(THROTTLED)),
                 drift=Drift(enum=("status", "overall_recommendation", "access_role"), missing=("location",),
-                            null=("created_at",)))
+                            null=("created_at",)),
+                webhooks=HOOKS)

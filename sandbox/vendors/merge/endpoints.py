@@ -17,7 +17,7 @@ from sandbox.http.cursors import DrfCursor
 from sandbox.http.endpoints import Listing, PageOut, Retrieve, Route
 from sandbox.http.filters import By, parameters
 from sandbox.http.filters import where as matching
-from sandbox.vendors.merge import render, writes
+from sandbox.vendors.merge import receivers, render, writes
 from sandbox.vendors.merge.schemas import CommaList, ListArgs, RetrieveArgs, args
 from sandbox.world.store import Filter, Query, compare
 
@@ -125,4 +125,6 @@ ENDPOINTS = (
     Route("/ats/v1/account-details", account_details),
     Route("/ats/v1/sync-status", sync_status),
     Route("/ats/v1/sync-status/resync", resync, methods=("POST",)),
+    Route("/ats/v1/webhook-receivers", receivers.list_receivers),
+    Route("/ats/v1/webhook-receivers", receivers.create_receiver, methods=("POST",)),
 )

@@ -62,6 +62,17 @@ class Row(NamedTuple):
         return KINDS[kind].decode(self.data)
 
 
+class Change(NamedTuple):
+    """One write in the store's changes log, in order (`seq`): what webhooks are made from."""
+
+    seq: int
+    world: str
+    kind: str
+    id: str
+    action: str  # added, changed, removed
+    upstream_us: int | None  # the instant of a change made upstream (simulated); None: through a vendor
+
+
 class Store(Protocol):
     def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False) -> bool:
         """Fill the store with the generated worlds unless it holds them already (and the writes made
@@ -144,6 +155,35 @@ class Store(Protocol):
 
     def clear_requests(self) -> None:
         ...
+
+    # the webhook outbox: deliveries made at least once, by one worker at a time (reset empties it)
+
+    def emit(self, key: str, make: Callable[[object, object], tuple[object, list[dict]] | None]) -> int:
+        """Deliveries made from the changes log, under one lock with the marks (`key`'s document) that
+        say how far each receiver has been served: `make(marks, log)` returns (new marks, deliveries),
+        or None when there is nothing to do (`log.last()` is the newest change's seq, `log.after(seq,
+        also=seqs)` the changes since and those named). Marks and deliveries are stored in one
+        transaction, so each change becomes its deliveries once whichever worker runs it, and none is
+        lost in a crash. `make` may run twice, and reads only. Returns how many were queued."""
+
+    def last_change(self) -> int:
+        """The newest change's `seq` (0 for none): where a new receiver starts."""
+
+    def enqueue(self, deliveries: list[dict]) -> list[int]:
+        """Queue deliveries (`key`, `receiver`, `vendor`, `event`, `url`, `body`, `headers`, `due` and
+        `created` in unix seconds); one whose `key` is queued already is left out. Their ids."""
+
+    def claim(self, now: float, lease: float, limit: int) -> list[dict]:
+        """Up to `limit` pending deliveries due by `now`, each held for `lease` seconds by the caller
+        (another worker takes it again only after that: a worker that died while holding it)."""
+
+    def attempted(self, delivery_id: int, attempt: dict, status: str, due: float | None) -> None:
+        """An attempt made: its record appended (None: the delivery was let go untried); the delivery
+        `pending` again (due at `due`, or as it was), `delivered` or `failed`."""
+
+    def deliveries(self, *, receiver: int | None = None, event: str | None = None, status: str | None = None,
+                   limit: int | None = None) -> list[dict]:
+        """Deliveries in the order they were queued, each with its `id`, `status` and `attempts`."""
 
 
 def open_store(url: str) -> Store:

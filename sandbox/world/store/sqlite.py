@@ -22,11 +22,11 @@ import orjson
 
 from sandbox.world.kinds import KINDS, RESIDENT, Kind
 from sandbox.world.model import World, from_micros, index, micros
-from sandbox.world.store import Filter, Query, Row
+from sandbox.world.store import Change, Filter, Query, Row
 from sandbox.world.store.counters import Counters
 from sandbox.world.store.requests import RequestLog
 
-SCHEMA_VERSION = 8  # part of the fingerprint: a store of another layout is rebuilt
+SCHEMA_VERSION = 9  # part of the fingerprint: a store of another layout is rebuilt
 _BASE = ("world", "id", "remote_id", "created_us", "modified_us", "deleted", "shell", "version", "data")
 _COMPARE = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
@@ -55,9 +55,18 @@ def _schema() -> list[str]:
         "CREATE TABLE control (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
         # Every write since install, in order: what `reset` undoes, and (with `upstream_us`, the instant
         # of a change made upstream rather than through a vendor) what a simulation starts from.
+        # `action`: added, changed or removed (a deletion in the remote system), for webhooks.
         "CREATE TABLE changes (seq INTEGER PRIMARY KEY, world TEXT NOT NULL, kind TEXT NOT NULL, "
-        "id TEXT NOT NULL, existed INTEGER NOT NULL, upstream_us INTEGER)",
+        "id TEXT NOT NULL, existed INTEGER NOT NULL, upstream_us INTEGER, action TEXT NOT NULL)",
         "CREATE INDEX changes_by_record ON changes (world, kind, id, upstream_us)",
+        # The webhook outbox: a delivery per receiver and event, made at least once (control/webhooks.py).
+        # `key` names what it delivers, so that an event is queued once; `leased_until` is how long the
+        # worker that took it may hold it before another may take it again.
+        "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, receiver INTEGER NOT NULL, "
+        "vendor TEXT NOT NULL, event TEXT NOT NULL, url TEXT NOT NULL, body BLOB NOT NULL, headers BLOB NOT NULL, "
+        "status TEXT NOT NULL, due REAL NOT NULL, leased_until REAL NOT NULL DEFAULT 0, created REAL NOT NULL, "
+        "attempts BLOB NOT NULL DEFAULT X'5B5D')",
+        "CREATE INDEX deliveries_due ON deliveries (status, due)",
     ]
     indexes = []
     for kind in KINDS.values():
@@ -359,7 +368,7 @@ class SqliteStore:
             newest = db.execute(f"SELECT MAX(created_us) FROM {_table(kind)} WHERE world = ?", (world,)).fetchone()[0]
             created = from_micros(max(micros(now), (newest or 0) + 1))
             stored = replace(make(created), created_at=created, modified_at=created)
-            self._log(db, world, kind, stored.id, False, micros(now) if upstream else None)
+            self._log(db, world, kind, stored.id, False, micros(now) if upstream else None, "added")
             db.execute(_insert(k), _row(world, k, stored, 1, self._lookup(db, world)))
             self._wrote(db, world, kind, stored.id)
             return stored
@@ -379,7 +388,9 @@ class SqliteStore:
             modified = from_micros(max(micros(now), micros(current.modified_at) + 1))
             stored = replace(change(current, modified), id=current.id, created_at=current.created_at,
                              modified_at=modified)
-            self._log(db, world, kind, record_id, True, micros(now) if upstream else None)
+            removed = getattr(current, "deleted_at", None) is None and getattr(stored, "deleted_at", None) is not None
+            self._log(db, world, kind, record_id, True, micros(now) if upstream else None,
+                      "removed" if removed else "changed")
             db.execute(_insert(k).replace("INSERT", "REPLACE"),
                        _row(world, k, stored, row[1] + 1, self._lookup(db, world)))
             self._wrote(db, world, kind, stored.id)
@@ -400,10 +411,10 @@ class SqliteStore:
 
     @staticmethod
     def _log(db: sqlite3.Connection, world: str, kind: str, record_id: str, existed: bool,
-             upstream_us: int | None) -> None:
+             upstream_us: int | None, action: str) -> None:
         """A change in the log, and the record as it was before it."""
-        seq = db.execute("INSERT INTO changes (world, kind, id, existed, upstream_us) VALUES (?, ?, ?, ?, ?)",
-                         (world, kind, record_id, int(existed), upstream_us)).lastrowid
+        seq = db.execute("INSERT INTO changes (world, kind, id, existed, upstream_us, action) VALUES (?, ?, ?, ?, ?, ?)",
+                         (world, kind, record_id, int(existed), upstream_us, action)).lastrowid
         if existed:
             db.execute(f"INSERT INTO {kind}_history SELECT ?, * FROM {_table(kind)} WHERE world = ? AND id = ?",
                        (seq, world, record_id))
@@ -420,6 +431,7 @@ class SqliteStore:
                     db.execute(f"INSERT INTO {_table(kind)} SELECT {columns} FROM {kind}_history WHERE seq = ?", (seq,))
                 self._derive(db, world, kind, record_id)
             db.execute("DELETE FROM changes")
+            db.execute("DELETE FROM deliveries")
             for kind in KINDS:
                 db.execute(f"DELETE FROM {kind}_history")
             db.execute("DELETE FROM control")
@@ -477,3 +489,103 @@ class SqliteStore:
 
         return self._write(work)
 
+
+    # ---- the webhook outbox ----
+
+    def emit(self, key: str, make: Callable[[object, "_ChangeLog"], tuple[object, list[dict]] | None]) -> int:
+        def work(db):
+            row = db.execute("SELECT value FROM control WHERE key = ?", (key,)).fetchone()
+            made = make(orjson.loads(row[0]) if row else None, _ChangeLog(db))
+            if made is None:
+                return 0
+            marks, deliveries = made
+            db.execute("REPLACE INTO control VALUES (?, ?)", (key, orjson.dumps(marks)))
+            return len(self._enqueue(db, deliveries))
+
+        # What there is to do is worked out without the write lock first: mostly, nothing.
+        row = self._db().execute("SELECT value FROM control WHERE key = ?", (key,)).fetchone()
+        if make(orjson.loads(row[0]) if row else None, _ChangeLog(self._db())) is None:
+            return 0
+        return self._write(work)
+
+    def last_change(self) -> int:
+        return self._db().execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+
+    def enqueue(self, deliveries: list[dict]) -> list[int]:
+        return self._write(lambda db: self._enqueue(db, deliveries))
+
+    @staticmethod
+    def _enqueue(db: sqlite3.Connection, deliveries: list[dict]) -> list[int]:
+        ids = []
+        for d in deliveries:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO deliveries (key, receiver, vendor, event, url, body, headers, status, due, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                (d["key"], d["receiver"], d["vendor"], d["event"], d["url"], d["body"], orjson.dumps(d["headers"]),
+                 d["due"], d["created"]))
+            if cursor.rowcount:
+                ids.append(cursor.lastrowid)
+        return ids
+
+    def claim(self, now: float, lease: float, limit: int) -> list[dict]:
+        due = "status = 'pending' AND due <= ? AND leased_until <= ?"
+        if self._db().execute(f"SELECT 1 FROM deliveries WHERE {due} LIMIT 1", (now, now)).fetchone() is None:
+            return []  # (the usual answer, found without the write lock)
+
+        def work(db):
+            # a receiver's deliveries go one at a time, in order: none of one that has one held
+            rows = db.execute(f"SELECT {_DELIVERY} FROM deliveries WHERE {due} AND receiver NOT IN "
+                              "(SELECT receiver FROM deliveries WHERE status = 'pending' AND leased_until > ?) "
+                              "ORDER BY due, id LIMIT ?", (now, now, now, limit)).fetchall()
+            db.executemany("UPDATE deliveries SET leased_until = ? WHERE id = ?", ((now + lease, r[0]) for r in rows))
+            return [_delivery(r) for r in rows]
+
+        return self._write(work)
+
+    def attempted(self, delivery_id: int, attempt: dict, status: str, due: float | None) -> None:
+        def work(db):
+            row = db.execute("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
+            if row is None:  # (a reset since it was taken)
+                return
+            attempts = orjson.loads(row[0]) + ([attempt] if attempt is not None else [])
+            db.execute("UPDATE deliveries SET attempts = ?, status = ?, due = COALESCE(?, due), leased_until = 0 "
+                       "WHERE id = ?", (orjson.dumps(attempts), status, due, delivery_id))
+
+        self._write(work)
+
+    def deliveries(self, *, receiver: int | None = None, event: str | None = None, status: str | None = None,
+                   limit: int | None = None) -> list[dict]:
+        where, args = [], []
+        for column, value in (("receiver", receiver), ("event", event), ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        sql = (f"SELECT {_DELIVERY} FROM deliveries {'WHERE ' + ' AND '.join(where) if where else ''} "
+               "ORDER BY id LIMIT ?")
+        return [_delivery(r) for r in self._db().execute(sql, (*args, -1 if limit is None else limit))]
+
+
+_DELIVERY = "id, key, receiver, vendor, event, url, body, headers, status, due, created, attempts"
+
+
+def _delivery(row: tuple) -> dict:
+    out = dict(zip(_DELIVERY.split(", "), row))
+    out["headers"], out["attempts"] = orjson.loads(out["headers"]), orjson.loads(out["attempts"])
+    return out
+
+
+class _ChangeLog:
+    """The changes log as `emit`'s `make` reads it, inside its transaction."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def last(self) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+
+    def after(self, seq: int, also: Iterable[int] = ()) -> list[Change]:
+        """The changes since `seq`, and the earlier ones named in `also`, in order."""
+        also = tuple(also)
+        sql = (f"SELECT {', '.join(Change._fields)} FROM changes WHERE seq > ?"
+               + (f" OR seq IN ({', '.join('?' * len(also))})" if also else "") + " ORDER BY seq")
+        return list(map(Change._make, self._db.execute(sql, (seq, *also))))
