@@ -290,6 +290,51 @@ class TestStoreContract:
         store.clear_requests()
         assert store.requests() == [] and store.request_coverage() == ([], [])
 
+    def test_the_changes_log_names_each_writes_action_and_emit_queues_what_make_returns_once(self, store):
+        iid = next(iter(TRUTH["north"].interviews))
+        first = store.last_change()
+        store.update("north", "interview", iid, lambda i, m: replace(i, title="Moved"), EPOCH, upstream=True)
+        store.update("north", "interview", iid, lambda i, m: replace(i, deleted_at=m), EPOCH)
+        seen = []
+
+        def make(marks, log):
+            changes = log.after((marks or {}).get("seq", first))
+            seen.append([(c.kind, c.id, c.action, c.upstream_us is not None) for c in changes])
+            if not changes:
+                return None
+            delivery = {"key": f"k{changes[-1].seq}", "receiver": 1, "vendor": "v", "event": "e", "url": "http://x",
+                        "body": b"{}", "headers": {"A": "b"}, "due": 10.0, "created": 10.0}
+            return {"seq": log.last()}, [delivery, dict(delivery)]  # the same key twice is queued once
+
+        assert store.emit("marks", make) == 1
+        assert seen[-1] == [("interview", iid, "changed", True), ("interview", iid, "removed", False)]
+        assert store.emit("marks", make) == 0 and store.state("marks") == {"seq": store.last_change()}
+        [queued] = store.deliveries()
+        assert (queued["status"], queued["headers"], queued["body"], queued["attempts"]) == ("pending", {"A": "b"}, b"{}", [])
+
+    def test_a_claimed_delivery_is_held_by_one_caller_and_a_receivers_go_in_order(self, store):
+        def delivery(key, receiver, due):
+            return {"key": key, "receiver": receiver, "vendor": "v", "event": "e", "url": "http://x", "body": b"{}",
+                    "headers": {}, "due": due, "created": due}
+
+        ids = store.enqueue([delivery("a", 1, 1.0), delivery("b", 1, 2.0), delivery("c", 2, 3.0), delivery("a", 1, 0.0)])
+        assert len(ids) == 3
+        assert [d["key"] for d in store.claim(now=5.0, lease=10.0, limit=1)] == ["a"]
+        assert [d["key"] for d in store.claim(now=5.0, lease=10.0, limit=5)] == ["c"]  # receiver 1 has one held
+        assert store.claim(now=14.0, lease=10.0, limit=5) == []
+        store.attempted(ids[0], {"n": 1, "status_code": 500}, "pending", 20.0)
+        # "a" waits for its retry; c's holder let its lease pass (a worker that died), so c is taken again
+        assert [d["key"] for d in store.claim(now=16.0, lease=10.0, limit=5)] == ["b", "c"]
+        store.attempted(ids[1], {"n": 1, "status_code": 200}, "delivered", None)
+        store.attempted(ids[2], None, "pending", None)  # let go untried
+        assert [d["key"] for d in store.claim(now=21.0, lease=10.0, limit=5)] == ["c", "a"]  # by when they are due
+        store.attempted(ids[0], {"n": 2, "status_code": 410}, "failed", None)
+        assert [(d["key"], d["status"], len(d["attempts"])) for d in store.deliveries(receiver=1)] == \
+            [("a", "failed", 2), ("b", "delivered", 1)]
+        assert [(d["key"], d["attempts"]) for d in store.deliveries(status="pending")] == [("c", [])]
+        store.reset()
+        assert store.deliveries() == [] and store.last_change() == 0
+
 
 _FORKED: list = [None, None]
 
