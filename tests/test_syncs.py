@@ -123,6 +123,21 @@ def test_the_control_plane_forces_a_sync_and_fixes_the_next_ones_outcome(client)
     assert client.post("/_sandbox/credentials/merge:nobody/sync", json={}).status_code == 404
 
 
+def test_a_credential_that_sees_changes_at_once_keeps_its_forced_syncs_fixed_outcome_while_the_clock_runs(tmp_path):
+    client = create_app(Settings(data_dir=tmp_path / "data")).test_client()  # the real clock, running
+    cid, headers = credential("merge")["id"], credential("merge")["headers"]
+
+    def results() -> set[str]:
+        return {s["last_sync_result"] for s in client.get("/merge/api/ats/v1/sync-status", headers=headers).json["results"]}
+
+    client.post(f"/_sandbox/credentials/{cid}/next-sync", json={"outcome": "partially_failed"})
+    assert results() == {"DONE"}
+    client.post(f"/_sandbox/credentials/{cid}/sync", json={})
+    assert results() == {"PARTIALLY_SYNCED"} and results() == {"PARTIALLY_SYNCED"}
+    client.post(f"/_sandbox/credentials/{cid}/sync", json={})  # the sync after that one succeeds again
+    assert results() == {"DONE"}
+
+
 @pytest.mark.parametrize("state, merge_status, kombo_status, setup", [
     ("healthy", "COMPLETE", "ACTIVE", "COMPLETED"), ("initial_sync", "INCOMPLETE", "ACTIVE", "FINAL_SYNC_PENDING"),
     ("relink_needed", "RELINK_NEEDED", "INVALID", "COMPLETED"), ("paused", "IDLE", "INACTIVE", "COMPLETED"),

@@ -176,6 +176,26 @@ def test_each_vendor_sends_its_events_for_a_write_a_simulation_a_sync_and_a_stat
         r.close()
 
 
+def test_a_sync_whose_outcome_was_fixed_reports_it_the_vendors_way(srv):
+    receivers = {v: Receiver() for v in ("kombo", "truto", "bindbee")}
+    for v, r in receivers.items():
+        register(srv, r, v)
+        cid = credential(v)["id"]
+        assert requests.post(f"{srv.url}/_sandbox/credentials/{cid}/next-sync", json={"outcome": "failed"},
+                             timeout=10).status_code == 200
+        assert requests.post(f"{srv.url}/_sandbox/credentials/{cid}/sync", json={}, timeout=10).status_code == 200
+    kombo = receivers["kombo"].wait(1) and receivers["kombo"].bodies()[0]
+    assert kombo["type"] == "sync-finished" and kombo["data"]["sync_state"] == "FAILED"
+    assert spec_errors(KOMBO_SPEC, kombo_schema("sync-finished"), kombo) == []
+    receivers["truto"].wait(1)
+    assert events(receivers["truto"]) == ["sync_job_run:failed"]
+    receivers["bindbee"].wait(2)
+    assert events(receivers["bindbee"]) == ["connector_sync_started", "connector_sync_error"]
+    assert receivers["bindbee"].bodies()[1]["error"]["code"] == "SYNC_FAILED"
+    for r in receivers.values():
+        r.close()
+
+
 def test_an_upstream_change_is_sent_after_the_credentials_next_sync_not_before(tmp_path):
     """A credential that syncs hourly hears of a simulated change at its next sync, with the sync."""
     fixtures = fixtures_dir(

@@ -51,7 +51,9 @@ class Syncs:
         """The last and next sync, and the last one's outcome: a fixed outcome is the outcome of the
         first sync after it was fixed; the syncs after that one succeed again."""
         now = micros(self.clock.now())
-        doc, last = self._doc(credential), self.last(credential, now)
+        doc = self._doc(credential)
+        # one that sees changes at once syncs all the time: its last sync is now, or the one forced
+        last = self.last(credential, now) if credential.sync_interval else doc.get("forced_us", now)
         outcome = doc.get("outcome", "succeeded")
         if "fixed_us" in doc:
             firsts = [t for t in (self._next_periodic(credential, doc["fixed_us"]), doc.get("forced_after_fix_us"))
