@@ -44,8 +44,8 @@ class Fixtures:
     epoch: datetime
     worlds: tuple[WorldSpec, ...]
     credentials: tuple[Credential, ...]
-    digest: str
-    webhooks: tuple[dict, ...] = ()  # receivers the sandbox starts with (checked by control/webhooks.py)  # of the files' bytes: a change regenerates the store
+    digest: str  # of the files' bytes: a change regenerates the store
+    webhooks: tuple[dict, ...] = ()  # receivers the sandbox starts with (checked by control/webhooks.py)
 
     def fingerprint(self) -> str:
         return f"{__version__}/{self.seed}/{self.digest}"

@@ -297,18 +297,20 @@ class TestStoreContract:
         store.update("north", "interview", iid, lambda i, m: replace(i, deleted_at=m), EPOCH)
         seen = []
 
+        def due(marks, log):
+            return log.last() > (marks or {}).get("seq", first)
+
         def make(marks, log):
             changes = log.after((marks or {}).get("seq", first))
             seen.append([(c.kind, c.id, c.action, c.upstream_us is not None) for c in changes])
-            if not changes:
-                return None
             delivery = {"key": f"k{changes[-1].seq}", "receiver": 1, "vendor": "v", "event": "e", "url": "http://x",
                         "body": b"{}", "headers": {"A": "b"}, "due": 10.0, "created": 10.0}
             return {"seq": log.last()}, [delivery, dict(delivery)]  # the same key twice is queued once
 
-        assert store.emit("marks", make) == 1
-        assert seen[-1] == [("interview", iid, "changed", True), ("interview", iid, "removed", False)]
-        assert store.emit("marks", make) == 0 and store.state("marks") == {"seq": store.last_change()}
+        assert store.emit("marks", due, make) == 1
+        assert seen == [[("interview", iid, "changed", True), ("interview", iid, "removed", False)]]
+        assert store.emit("marks", due, make) == 0 and len(seen) == 1  # nothing due: make is not asked
+        assert store.state("marks") == {"seq": store.last_change()}
         [queued] = store.deliveries()
         assert (queued["status"], queued["headers"], queued["body"], queued["attempts"]) == ("pending", {"A": "b"}, b"{}", [])
 
@@ -319,21 +321,24 @@ class TestStoreContract:
 
         ids = store.enqueue([delivery("a", 1, 1.0), delivery("b", 1, 2.0), delivery("c", 2, 3.0), delivery("a", 1, 0.0)])
         assert len(ids) == 3
-        assert [d["key"] for d in store.claim(now=5.0, lease=10.0, limit=1)] == ["a"]
-        assert [d["key"] for d in store.claim(now=5.0, lease=10.0, limit=5)] == ["c"]  # receiver 1 has one held
-        assert store.claim(now=14.0, lease=10.0, limit=5) == []
-        store.attempted(ids[0], {"n": 1, "status_code": 500}, "pending", 20.0)
-        # "a" waits for its retry; c's holder let its lease pass (a worker that died), so c is taken again
-        assert [d["key"] for d in store.claim(now=16.0, lease=10.0, limit=5)] == ["b", "c"]
-        store.attempted(ids[1], {"n": 1, "status_code": 200}, "delivered", None)
-        store.attempted(ids[2], None, "pending", None)  # let go untried
-        assert [d["key"] for d in store.claim(now=21.0, lease=10.0, limit=5)] == ["c", "a"]  # by when they are due
-        store.attempted(ids[0], {"n": 2, "status_code": 410}, "failed", None)
+        assert [d["key"] for d in store.claim(now=5.0, lease=10.0, limit=1, holder="w1")] == ["a"]
+        assert [d["key"] for d in store.claim(now=5.0, lease=10.0, limit=5, holder="w2")] == ["c"]  # 1 has one held
+        assert store.claim(now=14.0, lease=10.0, limit=5, holder="w2") == []
+        assert store.attempted(ids[0], "w1", {"n": 1, "status_code": 500}, "pending", 20.0) is True
+        # "a" waits for its retry; w2 let c's lease pass (a worker that died), so c is taken again
+        assert [d["key"] for d in store.claim(now=16.0, lease=10.0, limit=5, holder="w1")] == ["b", "c"]
+        assert store.attempted(ids[2], "w2", {"n": 1, "status_code": 200}, "delivered", None) is False  # not w2's now
+        assert store.attempted(ids[1], "w1", {"n": 1, "status_code": 200}, "delivered", None) is True
+        assert [d["key"] for d in store.claim(now=21.0, lease=10.0, limit=5, holder="w2")] == ["a"]  # c: w1's till 26
+        store.attempted(ids[0], "w2", {"n": 2, "status_code": 410}, "failed", None)
         assert [(d["key"], d["status"], len(d["attempts"])) for d in store.deliveries(receiver=1)] == \
             [("a", "failed", 2), ("b", "delivered", 1)]
+        assert [d["key"] for d in store.claim(now=27.0, lease=10.0, limit=5, holder="w2")] == ["c"]
         assert [(d["key"], d["attempts"]) for d in store.deliveries(status="pending")] == [("c", [])]
         store.reset()
         assert store.deliveries() == [] and store.last_change() == 0
+        [again] = store.enqueue([delivery("a", 1, 1.0)])
+        assert again > max(ids)  # an id is never reused: a worker holding one from before the reset cannot touch it
 
 
 _FORKED: list = [None, None]

@@ -101,8 +101,10 @@ def srv(tmp_path):
 # ---- 1. each vendor's events, in its envelope, signed its way ---------------------------------
 
 
+MERGE_MODELS = ("ScheduledInterview", "Application", "Candidate", "RemoteUser", "Job", "JobInterviewStage", "Scorecard")
 EXPECTED = {
-    "merge": ["ScheduledInterview.added", "ScheduledInterview.added", "LinkedAccount.sync_completed", "Issue.created"],
+    "merge": ["ScheduledInterview.added", "ScheduledInterview.added", "LinkedAccount.sync_completed",
+              *(f"{m}.synced" for m in MERGE_MODELS), "Issue.created"],
     "kombo": ["data-changed", "data-changed", "sync-finished", "integration-state-changed"],
     "truto": ["record:created", "record:created", "sync_job_run:completed", "integrated_account:authentication_error"],
     "bindbee": ["connector_data_modified", "connector_data_modified", "connector_sync_started", "connector_synced",
@@ -126,7 +128,7 @@ def test_each_vendor_sends_its_events_for_a_write_a_simulation_a_sync_and_a_stat
     for v in VENDORS:
         assert requests.post(f"{srv.url}/_sandbox/credentials/{credential(v)['id']}/sync", json={},
                              timeout=10).status_code == 200
-    step({"merge": 3, "kombo": 3, "truto": 3, "bindbee": 4})
+    step({"merge": 10, "kombo": 3, "truto": 3, "bindbee": 4})
     for v in VENDORS:
         assert requests.put(f"{srv.url}/_sandbox/credentials/{credential(v)['id']}/state",
                             json={"state": "relink_needed"}, timeout=10).status_code == 200
@@ -146,8 +148,10 @@ def test_each_vendor_sends_its_events_for_a_write_a_simulation_a_sync_and_a_stat
         assert body["linked_account"]["end_user_origin_id"] == "acme"
     for body in merge[:2]:
         assert spec_errors(MERGE_SPEC, "ScheduledInterview", body["data"]) == []
-    assert {s["model_name"] for s in merge[2]["data"]["sync_status"]} >= {"ScheduledInterview"}
-    assert spec_errors(MERGE_SPEC, "Issue", merge[3]["data"]) == [] and merge[3]["data"]["status"] == "ONGOING"
+    assert [s["model_name"] for s in merge[2]["data"]["sync_status"]] == list(MERGE_MODELS)
+    for body in merge[3:10]:
+        assert spec_errors(MERGE_SPEC, "SyncStatus", body["data"]) == []
+    assert spec_errors(MERGE_SPEC, "Issue", merge[10]["data"]) == [] and merge[10]["data"]["status"] == "ONGOING"
 
     models = {"data-changed": kombo_models.DataChangedWebhookPayload,
               "sync-finished": kombo_models.SyncFinishedWebhookPayload,
@@ -236,7 +240,7 @@ def test_merge_retries_a_5xx_after_1_then_2_seconds_and_the_delivery_then_succee
     merge_write(srv)
     receiver.wait(3, timeout=15)
     first, second = gaps(receiver)
-    assert 0.95 <= first <= 1.5 and 1.95 <= second <= 2.5, gaps(receiver)
+    assert 0.95 <= first <= 1.75 and 1.95 <= second <= 2.75, gaps(receiver)
     [delivery] = settled(srv, 1)
     assert delivery["status"] == "delivered" and [a["status_code"] for a in delivery["attempts"]] == [500, 500, 200]
     assert delivery["attempts"][0]["response"] == '{"received":false}' and delivery["attempts"][0]["latency_ms"] > 0
@@ -267,7 +271,7 @@ def test_a_receiver_that_always_fails_gets_the_vendors_retries_then_the_delivery
         [delivery] = settled(srv, 1)
         assert delivery["status"] == "failed" and len(delivery["attempts"]) == len(waits) + 1
         for gap, wait in zip(gaps(receiver), waits):
-            assert wait * scale - 0.02 <= gap <= wait * scale + 0.4, (gaps(receiver), waits)
+            assert wait * scale - 0.02 <= gap <= wait * scale + 0.75, (gaps(receiver), waits)
         listed = {r["id"]: r for r in requests.get(f"{srv.url}/_sandbox/webhooks", timeout=10).json()}
         assert listed[hook["id"]]["active"] is (vendor != "truto")  # Truto deactivates the webhook
     finally:
@@ -301,7 +305,7 @@ def test_deliveries_pending_when_the_server_is_killed_are_made_after_a_restart(t
     url = f"http://127.0.0.1:{port}/hooks"
     data = tmp_path / "data"
     srv = Server(data, workers=2, rate_limit=NO_LIMIT)
-    register(srv, url, "merge")  # nothing listens there yet: each attempt fails, and is retried
+    register(srv, url, "truto")  # nothing listens there yet: each attempt fails, and is retried (for 17.5 s)
     for _ in range(3):
         merge_write(srv)
     deadline = time.monotonic() + 10
@@ -313,10 +317,10 @@ def test_deliveries_pending_when_the_server_is_killed_are_made_after_a_restart(t
     receiver = Receiver(port=port)
     restarted = Server(data, workers=2, rate_limit=NO_LIMIT)
     try:
-        receiver.wait(3, timeout=15)
+        receiver.wait(3, timeout=25)  # (a delivery held when the server died is taken again after its lease)
         time.sleep(0.3)
-        assert events(receiver) == ["ScheduledInterview.added"] * 3
-        assert len({b["data"]["id"] for b in receiver.bodies()}) == 3
+        assert events(receiver) == ["record:created"] * 3
+        assert len({b["payload"]["record"]["id"] for b in receiver.bodies()}) == 3
         assert {d["status"] for d in settled(restarted, 3)} == {"delivered"}
     finally:
         receiver.close()
@@ -328,8 +332,7 @@ def test_receiver_options_break_the_signature_and_shuffle_the_order(srv):
     secret = register(srv, bad, "merge", bad_signature=True)["secret"]
     register(srv, shuffled, "truto", shuffle=True)
     truto_secret = register(srv, base64_truto, "truto", signature_encoding="base64")["secret"]
-    for _ in range(10):
-        merge_write(srv)
+    requests.post(f"{srv.url}/_sandbox/worlds/acme/simulate", json={"created": 10}, timeout=10)  # made at once
     bad.wait(10)
     shuffled.wait(10, timeout=15)
     base64_truto.wait(10)
@@ -386,13 +389,13 @@ def test_receivers_are_listed_without_their_secrets_and_removed(client):
 
 def test_a_removed_receivers_pending_deliveries_are_marked_failed_and_not_sent(srv):
     receiver = Receiver(failures=None, fail=502)
-    hook = register(srv, receiver, "merge")
+    hook = register(srv, receiver, "truto")  # its next attempt would be 2.5 s later
     merge_write(srv)
     receiver.wait(1)
     assert requests.delete(f"{srv.url}/_sandbox/webhooks/{hook['id']}", timeout=10).status_code == 200
     [delivery] = settled(srv, 1, timeout=5)
     assert delivery["status"] == "failed" and len(receiver.got) == 1
-    assert delivery["attempts"][-1]["error"] == "the receiver was removed or deactivated"
+    assert delivery["attempts"][-1]["error"].startswith("the receiver was removed")
     receiver.close()
 
 

@@ -11,9 +11,10 @@ them, delivered at least once from an outbox in the store.
   sync (control/syncs.py). A sync, and a change of the connection's state, are events too. When
   the clock jumps over several syncs, the latest one is the one reported (INFERRED: a vendor that
   was down for them would not report each).
-- **Delivery**: a thread in each worker makes the events and delivers what is due. A delivery is held
-  by one worker while it is attempted; a failure is retried on the vendor's schedule, then the
-  delivery is marked failed (Truto also deactivates the receiver).
+- **Delivery**: in each worker, one thread makes the events and another delivers what is due. A
+  delivery is held by one worker while it is attempted, and a receiver gets one at a time; a failure
+  is retried on the vendor's schedule, then the delivery is marked failed (Truto also deactivates
+  the receiver). A connection in its first sync, paused or deleted syncs nothing: its changes wait.
 
 What a vendor sends (events, envelope, signature, retries) is its package's `webhooks.py`: a `Hooks`.
 """
@@ -41,13 +42,12 @@ from sandbox import __version__
 from sandbox.world.model import World, from_micros, iso_z
 from sandbox.world.store import Filter, Query
 
-log = logging.getLogger("sandbox")
+log_ = logging.getLogger("sandbox")  # (`log` here is the changes log)
 KEY = "webhooks"  # the receivers
 MARKS = "webhook-marks"  # how far each receiver has been served, per credential
 QUIET = ("initial_sync", "paused", "deleted")  # states in which a connection syncs nothing
 TICK = 0.1  # how often each worker looks for events to make and deliveries due (seconds)
 SENDERS = 4  # receivers a worker delivers to at once
-BATCH = 16  # deliveries a worker takes at a time
 EXCERPT = 512  # of a receiver's answer, what an attempt keeps
 FLAGS = ("bad_signature", "duplicate", "shuffle")  # receiver options for testing a handler's defences
 
@@ -85,13 +85,13 @@ class Scene:
     made: int = 0  # ids handed out so far
 
     def new_id(self) -> str:
-        """A new event id: 32 hex digits derived from the seed, the receiver and a running number."""
+        """A new event id: 32 hex digits derived from the receiver and a running number."""
         self.made += 1
-        return digest(self.seed, "event", self.receiver["id"], self.credential.id, self.receiver.get("made", 0), self.made)
+        return digest(self.receiver["uid"], "event", self.credential.id, self.receiver["made"], self.made)
 
     def receiver_id(self) -> str:
-        """The receiver's id as the vendor shows it (a UUID's 32 hex digits), derived."""
-        return digest(self.seed, "receiver", self.receiver["id"])
+        """The receiver's id as the vendor shows it (a UUID's 32 hex digits)."""
+        return self.receiver["uid"]
 
 
 Event = tuple[str, dict]  # (name, body)
@@ -192,6 +192,8 @@ class Webhooks:
         self._pid = None
         self._lock = threading.Lock()
 
+    # ---- receivers ----
+
     def check(self, body, worlds: set[str], *, fixtures: bool = False) -> dict:
         return receiver(body, self.hooks, self.credentials, worlds, fixtures=fixtures)
 
@@ -200,35 +202,42 @@ class Webhooks:
 
     def listed(self) -> list[dict]:
         """The receivers as the control plane shows them: never their secrets."""
-        return [{k: v for k, v in r.items() if k not in ("secret", "since")} for r in self.receivers()]
+        return [_shown(r) for r in self.receivers()]
 
     def add(self, checked: dict) -> dict:
         """A receiver; the answer holds its secret when one was made for it (shown this once)."""
-        r = self._register(checked)
-        self.emit()  # its marks: from now on, it hears every change of state and every sync
+        [r] = self._register([checked])
         self.start()
-        shown = {k: v for k, v in r.items() if k not in ("secret", "since")}
-        return {**shown, "secret": r["secret"]} if checked["secret"] is None else shown
-
-    def _register(self, checked: dict) -> dict:
-        made = {}
-
-        def change(doc):
-            doc = dict(doc or {"next": 1, "receivers": []})
-            number = doc["next"]
-            secret = checked["secret"] or self.hooks[checked["vendor"]].secret(digest(self.seed, "secret", number))
-            made["receiver"] = {"id": number, **checked, "secret": secret, "active": True,
-                                "created_at": iso_z(self.clock.now()), "since": self.store.last_change()}
-            return {"next": number + 1, "receivers": [*doc["receivers"], made["receiver"]]}
-
-        self.store.update_state(KEY, change)
-        return made["receiver"]
+        return {**_shown(r), "secret": r["secret"]} if checked["secret"] is None else _shown(r)
 
     def install(self, specs: tuple[dict, ...]) -> None:
         """The fixtures' receivers, unless the store holds receivers already (a restart keeps its own)."""
-        if specs and self.store.state(KEY) is None:
-            for spec in specs:
-                self._register(spec)
+        if specs:
+            self._register(list(specs), only_if_none=True)
+
+    def _register(self, specs: list[dict], only_if_none: bool = False) -> list[dict]:
+        """New receivers. Each starts from the newest change, and from each credential's latest sync and
+        state, as they are when it is registered: it hears what happens after."""
+        since, wall = self.store.last_change(), time.time_ns()
+        start = {c.id: {"sync": self.syncs.latest(c), "state": self.connections.state(c)}
+                 for c in self.credentials.values() if any(c.vendor == s["vendor"] for s in specs)}
+        made: list[dict] = []
+
+        def change(doc):
+            if doc is not None and only_if_none:
+                return doc
+            doc = dict(doc or {"next": 1, "receivers": []})
+            made.clear()
+            for number, spec in enumerate(specs, doc["next"]):
+                made.append({"id": number, **spec, "active": True, "created_at": iso_z(self.clock.now()),
+                             "secret": spec["secret"] or self.hooks[spec["vendor"]].secret(digest(self.seed, "secret", number)),
+                             # unique per registration, a reset or not: event ids and delivery keys derive from it
+                             "uid": digest(self.seed, "receiver", number, wall), "since": since,
+                             "start": {cid: v for cid, v in start.items() if self.credentials[cid].vendor == spec["vendor"]}})
+            return {"next": doc["next"] + len(specs), "receivers": [*doc["receivers"], *made]}
+
+        self.store.update_state(KEY, change)
+        return made
 
     def remove(self, number: int) -> bool:
         return self._edit(lambda r: None if r["id"] == number else r)
@@ -256,71 +265,92 @@ class Webhooks:
         self.store.update_state(KEY, change)
         return bool(found)
 
-    def _heard(self, r: dict) -> list:
-        """The credentials a receiver hears about."""
-        return [c for c in self.credentials.values() if c.vendor == r["vendor"]
-                and (r["credential"] is None or c.id == r["credential"]) and (r["world"] is None or c.world == r["world"])]
-
     def deliveries(self, **filters) -> list[dict]:
         out = []
         for d in self.store.deliveries(**filters):
-            attempts = d["attempts"]
             out.append({"id": d["id"], "receiver": d["receiver"], "vendor": d["vendor"], "event": d["event"],
                         "status": d["status"], "url": d["url"], "created_at": _wall(d["created"]),
                         "next_attempt_at": _wall(d["due"]) if d["status"] == "pending" else None,
-                        "headers": d["headers"], "body": d["body"].decode(), "attempts": attempts})
+                        "headers": d["headers"], "body": d["body"].decode(), "attempts": d["attempts"]})
         return out
 
     # ---- events ----
 
-    def emit(self) -> int:
-        """Events for what changed since each receiver was last served; how many deliveries were queued."""
-        live = [r for r in self.receivers() if r["active"]]
-        if not live and not self.store.state(MARKS):
-            return 0
-        return self.store.emit(MARKS, lambda marks, changes: self._make(live, marks or {}, changes))
+    def _pairs(self):
+        """(receiver, credential, the key of its marks) for each active receiver of a served vendor and
+        each credential it hears about."""
+        for r in self.receivers():
+            if r["active"] and r["vendor"] in self.hooks:
+                for c in self.credentials.values():
+                    if c.vendor == r["vendor"] and r["credential"] in (None, c.id) and r["world"] in (None, c.world):
+                        yield r, c, f"{r['uid']}/{c.id}"
 
-    def _make(self, receivers: list[dict], marks: dict, changes) -> tuple[dict, list[dict]] | None:
-        last, now, wall = changes.last(), self.clock.now(), time.time()
-        served, todo = {}, []
-        for r in receivers:
-            for c in self._heard(r):
-                key = f"{r['id']}/{c.id}"
-                state, latest = self.connections.state(c), self.syncs.latest(c)
-                if key not in marks:  # a new receiver hears the changes made since it was registered
-                    todo.append((r, c, key, {"seq": r["since"], "waiting": [], "sync": latest, "state": state,
-                                             "made": 0}, state, latest))
-                else:
-                    todo.append((r, c, key, marks[key], state, latest))
-        behind = [m for *_, m, _, _ in todo if m["seq"] < last or m["waiting"]]
-        log = changes.after(min(m["seq"] for m in behind), {s for m in behind for s in m["waiting"]}) if behind else []
-        deliveries = []
-        for r, c, key, mark, state, latest in todo:
-            waiting = set(mark["waiting"])
-            mine = [ch for ch in log if ch.world == c.world and (ch.seq > mark["seq"] or ch.seq in waiting)]
-            horizon = self.syncs.horizon(c)
-            seen = [ch for ch in mine if ch.upstream_us is None or horizon is None or ch.upstream_us <= horizon]
-            still = sorted(ch.seq for ch in mine if ch not in seen)
-            events: list[Event] = []
-            scene = None
-            if seen or latest != mark["sync"] or state != mark["state"]:
-                scene = Scene({**r, "made": mark["made"]}, c, self.store.snapshot(c.world), now, state, self.seed)
-                hooks = self.hooks[r["vendor"]]
-                if seen and state not in QUIET:
-                    events += hooks.changed(scene, self._touched(c, seen, horizon))
-                if latest is not None and latest != mark["sync"] and state not in QUIET:
-                    status = self.syncs.status(c)
-                    events += hooks.synced(scene, Sync(digest(self.seed, "sync", c.id, latest), from_micros(latest),
-                                                       status["next_sync"], status["outcome"]))
-                if state != mark["state"]:
-                    events += hooks.state_changed(scene, mark["state"], state)
-            asked = [(name, body) for name, body in events if r["events"] is None or name in r["events"]]
-            deliveries += self._deliveries(r, f"{key}/{mark['made']}", asked, wall)
-            served[key] = {"seq": last, "waiting": still, "sync": latest, "state": state,
-                           "made": mark["made"] + (scene.made if scene else 0) + len(events)}
-        if not deliveries and served == marks:
-            return None
+    def emit(self) -> int:
+        """Events for what happened since each receiver was last served; how many deliveries were queued."""
+        return self.store.emit(MARKS, self._due, self._make)
+
+    def _start(self, r: dict, c) -> dict:
+        begun = r["start"].get(c.id, {"sync": None, "state": c.state})
+        return {"seq": r["since"], "waiting": [], "made": 0, **begun}
+
+    def _due(self, marks, changes) -> bool:
+        """Whether anything is to be sent or marked (cheap: no record is read, nothing rendered)."""
+        marks, last, keys = marks or {}, None, set()
+        for r, c, key in self._pairs():
+            keys.add(key)
+            mark = marks.get(key) or self._start(r, c)
+            last = changes.last() if last is None else last
+            state = self.connections.state(c)
+            if key not in marks or last > mark["seq"] or state != mark["state"] or self.syncs.latest(c) != mark["sync"]:
+                return True
+            if mark["waiting"] and state not in QUIET and any(self._seen(c, up) for _, up in mark["waiting"]):
+                return True
+        return keys != set(marks)
+
+    def _seen(self, credential, upstream_us: int | None, horizon: object = "ask") -> bool:
+        """Whether the credential's vendor sees a change by now: a write at once, an upstream change after
+        the credential's next sync."""
+        horizon = self.syncs.horizon(credential) if horizon == "ask" else horizon
+        return upstream_us is None or horizon is None or upstream_us <= horizon
+
+    def _make(self, marks, changes) -> tuple[dict, list[dict]]:
+        marks, last, now, wall = marks or {}, changes.last(), self.clock.now(), time.time()
+        pairs = [(r, c, key, marks.get(key) or self._start(r, c)) for r, c, key in self._pairs()]
+        behind = [m for *_, m in pairs if m["seq"] < last or m["waiting"]]
+        log = changes.after(min(m["seq"] for m in behind), {s for m in behind for s, _ in m["waiting"]}) if behind else []
+        served, deliveries = {}, []
+        for r, c, key, mark in pairs:
+            try:
+                events, served[key] = self._events(r, c, mark, log, last, now)
+            except Exception:  # noqa: BLE001 - one receiver's bad event must not stop everyone's: it is skipped
+                log_.exception("webhooks: no events for receiver %s and %s", r["id"], c.id)
+                events, served[key] = [], {**mark, "seq": last, "waiting": [], "sync": self.syncs.latest(c),
+                                           "state": self.connections.state(c)}
+            wanted = [(name, body) for name, body in events if r["events"] is None or name in r["events"]]
+            deliveries += self._deliveries(r, f"{key}/{mark['made']}", wanted, wall)
         return served, deliveries
+
+    def _events(self, r: dict, c, mark: dict, log: list, last: int, now: datetime) -> tuple[list[Event], dict]:
+        """One receiver's events about one credential since its marks, and its marks after."""
+        state, latest, horizon = self.connections.state(c), self.syncs.latest(c), self.syncs.horizon(c)
+        waiting = {seq for seq, _ in mark["waiting"]}
+        mine = [ch for ch in log if ch.world == c.world and (ch.seq > mark["seq"] or ch.seq in waiting)]
+        # A connection in its first sync, paused or deleted syncs nothing: its changes wait for it.
+        seen = [ch for ch in mine if state not in QUIET and self._seen(c, ch.upstream_us, horizon)]
+        later = [[ch.seq, ch.upstream_us] for ch in mine if ch not in seen]
+        events: list[Event] = []
+        scene = Scene({**r, "made": mark["made"]}, c, self.store.snapshot(c.world), now, state, self.seed)
+        hooks = self.hooks[r["vendor"]]
+        if seen:
+            events += hooks.changed(scene, self._touched(c, seen, horizon))
+        if latest is not None and latest != mark["sync"] and state not in QUIET:
+            status = self.syncs.status(c)
+            events += hooks.synced(scene, Sync(digest(self.seed, "sync", c.id, latest), from_micros(latest),
+                                               status["next_sync"], status["outcome"]))
+        if state != mark["state"]:
+            events += hooks.state_changed(scene, mark["state"], state)
+        return events, {"seq": last, "waiting": later, "sync": latest, "state": state,
+                        "made": mark["made"] + scene.made + len(events)}
 
     def _touched(self, credential, seen: list, horizon: int | None) -> list[Touched]:
         """Each change with its record as the credential sees it now."""
@@ -338,8 +368,7 @@ class Webhooks:
             raw = orjson.dumps(body)
             headers = {"Content-Type": "application/json", "User-Agent": f"ats-sandbox/{__version__} ({r['vendor']} webhooks)",
                        hooks.header: hooks.sign(secret, raw, r)}
-            copies = ("", "/again") if r["duplicate"] else ("",)
-            for copy in copies:
+            for copy in ("", "/again") if r["duplicate"] else ("",):
                 due = wall + (random.Random(f"{key}/{n}{copy}").random() if r["shuffle"] else 0.0)
                 out.append({"key": f"{key}/{n}{copy}", "receiver": r["id"], "vendor": r["vendor"], "event": name,
                             "url": r["url"], "body": raw, "headers": headers, "due": due, "created": wall})
@@ -353,20 +382,18 @@ class Webhooks:
         if event not in hooks.events:
             raise ValueError(f"{vendor} sends no {event!r}; its events: {', '.join(hooks.events)}")
         c = self.credentials[credential_id]
-        targets = [r for r in self.receivers() if r["active"] and r["vendor"] == vendor and c in self._heard(r)
-                   and (r["events"] is None or event in r["events"])]
+        targets = [r for r, heard, _ in self._pairs() if heard is c and (r["events"] is None or event in r["events"])]
         if not targets:
             raise LookupError(f"no active {vendor} receiver hears {event} for {credential_id}; "
                               "POST /_sandbox/webhooks registers one")
         deliveries, wall, now = [], time.time(), self.clock.now()
-        number = int(wall * 1e6)
+        fired = f"fire-{time.time_ns()}"
         for r in targets:
-            scene = Scene({**r, "made": f"fire-{number}"}, c, self.store.snapshot(c.world), now,
-                          self.connections.state(c), self.seed)
+            scene = Scene({**r, "made": fired}, c, self.store.snapshot(c.world), now, self.connections.state(c), self.seed)
             body = self._example(hooks, scene, event)
             if data is not None:
                 body = {**body, hooks.data: data}
-            deliveries += self._deliveries(r, f"{r['id']}/{c.id}/fire-{number}", [(event, body)], wall)
+            deliveries += self._deliveries(r, f"{r['uid']}/{c.id}/{fired}", [(event, body)], wall)
         return self.store.enqueue(deliveries)
 
     def _example(self, hooks: Hooks, scene: Scene, event: str) -> dict:
@@ -374,10 +401,9 @@ class Webhooks:
         change of state."""
         touched = []
         for kind in ("interview", "application", "candidate", "job", "user", "stage", "scorecard"):
-            rows = self.store.page(scene.world.key, Query(kind), before=2 ** 62, limit=1, data=True)
-            for action in ("added", "changed", "removed"):
-                if rows:
-                    touched.append(Touched(kind, rows[0].id, action, rows[0].record(kind), 0))
+            rows = self.store.page(scene.world.key, Query(kind), before=2 ** 62, limit=1)
+            touched += [Touched(kind, rows[0].id, action, rows[0].record(kind), 0)
+                        for action in ("added", "changed", "removed") if rows]
         now = scene.now
         made = [*hooks.changed(scene, touched)]
         made += [e for outcome in ("succeeded", "failed") for e in
@@ -390,71 +416,69 @@ class Webhooks:
     # ---- delivery ----
 
     def start(self) -> None:
-        """This process's deliverer (once per process: a forked worker starts its own)."""
+        """This process's emitter and deliverer (once per process: a forked worker starts its own)."""
         if self._pid == os.getpid() or not self.hooks:
             return
         with self._lock:
             if self._pid != os.getpid():
                 self._pid = os.getpid()
+                self._holder = f"{os.getpid()}-{time.time_ns()}"
                 self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook")
-                threading.Thread(target=self._run, name="webhooks", daemon=True).start()
+                threading.Thread(target=self._every_tick, args=(self.emit,), name="webhook-events", daemon=True).start()
+                threading.Thread(target=self._every_tick, args=(self.deliver,), name="webhook-deliveries",
+                                 daemon=True).start()
 
-    def _run(self) -> None:
+    def _every_tick(self, turn: Callable[[], int]) -> None:
         while True:
             try:
-                self.emit()
-                self.deliver()
-            except Exception:  # noqa: BLE001 - the deliverer outlives a bad turn; the next one tries again
-                log.exception("webhooks: a turn failed")
-            time.sleep(TICK)
+                done = turn()
+            except Exception:  # noqa: BLE001 - the thread outlives a bad turn; the next one tries again
+                log_.exception("webhooks: a turn failed")
+                done = 0
+            if not done:  # (while there is work, the next turn comes at once)
+                time.sleep(TICK)
 
     def deliver(self) -> int:
-        """Attempt the deliveries due: each receiver's in order, receivers side by side. How many."""
-        batch = self.store.claim(time.time(), max(h.timeout for h in self.hooks.values()) + 5, BATCH)
-        queues: dict[int, list[dict]] = {}
-        for d in batch:
-            queues.setdefault(d["receiver"], []).append(d)
-        for _ in self._senders.map(self._attempt_in_order, queues.values()):
+        """Attempt what is due, a delivery per receiver at a time, receivers side by side; how many."""
+        batch = self.store.claim(time.time(), max(h.timeout for h in self.hooks.values()) + 5, SENDERS, self._holder)
+        for _ in self._senders.map(self._attempt, batch):
             pass
         return len(batch)
 
-    def _attempt_in_order(self, queue: list[dict]) -> None:
-        for n, d in enumerate(queue):
-            if not self._attempt(d):  # a failure: what came after it waits for the next turn
-                for later in queue[n + 1:]:
-                    self.store.attempted(later["id"], None, "pending", None)
-                return
-
-    def _attempt(self, d: dict) -> bool:
-        """One attempt; whether it was delivered."""
-        hooks = self.hooks[d["vendor"]]
-        n = len(d["attempts"]) + 1
-        if not any(r["id"] == d["receiver"] and r["active"] for r in self.receivers()):
+    def _attempt(self, d: dict) -> None:
+        hooks, n = self.hooks.get(d["vendor"]), len(d["attempts"]) + 1
+        if hooks is None or not any(r["id"] == d["receiver"] and r["active"] for r in self.receivers()):
             gone = {"n": n, "at": _wall(time.time()), "status_code": None, "latency_ms": 0, "response": None,
-                    "error": "the receiver was removed or deactivated"}
-            self.store.attempted(d["id"], gone, "failed", None)
-            return False
+                    "error": "the receiver was removed or deactivated, or its vendor is not served"}
+            self.store.attempted(d["id"], self._holder, gone, "failed", None)
+            return
         started, at = time.monotonic(), time.time()
         status, answer, error = post(d["url"], d["body"], d["headers"], hooks.timeout)
         attempt = {"n": n, "at": _wall(at), "status_code": status,
                    "latency_ms": round((time.monotonic() - started) * 1000, 1), "response": answer, "error": error}
         if status is not None and 200 <= status < 300:
-            self.store.attempted(d["id"], attempt, "delivered", None)
-            return True
-        if n <= len(hooks.retries) and hooks.retry_on(status):
-            self.store.attempted(d["id"], attempt, "pending", time.time() + hooks.retries[n - 1] * self.retry_scale)
+            self.store.attempted(d["id"], self._holder, attempt, "delivered", None)
+        elif n <= len(hooks.retries) and hooks.retry_on(status):
+            self.store.attempted(d["id"], self._holder, attempt, "pending",
+                                 time.time() + hooks.retries[n - 1] * self.retry_scale)
         else:
-            self.store.attempted(d["id"], attempt, "failed", None)
+            self.store.attempted(d["id"], self._holder, attempt, "failed", None)
             if hooks.deactivates:
                 self._deactivate(d["receiver"])
-        return False
+
+
+def _shown(r: dict) -> dict:
+    return {k: v for k, v in r.items() if k not in ("secret", "uid", "since", "start")}
 
 
 def post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int | None, str | None, str | None]:
     """POST once, with no proxy and no redirect followed: (status, the answer's start, error)."""
     parts = urllib.parse.urlsplit(url)
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    conn = kind(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn = kind(parts.hostname, parts.port, timeout=timeout)
+    except ValueError as exc:  # (a receiver's URL is checked when it is registered; this is for the odd one)
+        return None, None, f"{type(exc).__name__}: {exc}"
     try:
         conn.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
         answer = conn.getresponse()

@@ -2,7 +2,8 @@
 
 Signed with `X-Merge-Webhook-Signature`: HMAC-SHA256 of the raw body under the organisation's
 signature key, base64url without `=` padding. The body is `{hook, linked_account, data}`; a model's
-`.added`/`.changed`/`.removed` event carries the model as its endpoint renders it. One attempt and two
+`.added`/`.changed`/`.removed` event carries the model as its endpoint renders it. There are no
+linked-account links in the sandbox, so no `LinkedAccount.linked`. One attempt and two
 retries, 1 s then 2 s apart, on a 5xx, no answer or a timeout (10 s); a 4xx is dropped.
 """
 
@@ -19,7 +20,7 @@ MODELS = {"interview": ("ScheduledInterview", render.interview), "application": 
           "job": ("Job", render.job), "stage": ("JobInterviewStage", render.stage),
           "scorecard": ("Scorecard", render.scorecard)}
 SYNCED = "LinkedAccount.sync_completed"
-EVENTS = (*(f"{name}.{action}" for name, _ in MODELS.values() for action in ("added", "changed", "removed")),
+EVENTS = (*(f"{name}.{action}" for name, _ in MODELS.values() for action in ("added", "changed", "removed", "synced")),
           SYNCED, "LinkedAccount.deleted", "Issue.created", "Issue.resolved")
 LINKED_ACCOUNT = ("id", "integration", "integration_slug", "category", "end_user_origin_id",
                   "end_user_organization_name", "end_user_email_address", "status", "webhook_listener_url",
@@ -52,9 +53,12 @@ def changed(scene: Scene, touched: list[Touched]) -> list:
 
 
 def synced(scene: Scene, sync: Sync) -> list:
-    """`data` holds each model's sync status (INFERRED: Merge's docs say "a /sync-status object")."""
+    """`LinkedAccount.sync_completed` with every model's sync status, then each model's own
+    `<Model>.synced` ("Common Model synced") with its status (INFERRED: Merge's docs say "a
+    /sync-status object")."""
     status = render.sync_status(scene.state, {"last_sync": sync.at, "next_sync": sync.next, "outcome": sync.outcome})
-    return [(SYNCED, _body(scene, SYNCED, {"sync_status": status}))]
+    return [(SYNCED, _body(scene, SYNCED, {"sync_status": status})),
+            *((f"{s['model_name']}.synced", _body(scene, f"{s['model_name']}.synced", s)) for s in status)]
 
 
 def _issue(scene: Scene, status: str) -> dict:

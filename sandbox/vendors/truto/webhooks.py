@@ -5,7 +5,7 @@ the webhook's secret (a UUID, shown once when the webhook is made). Sources disa
 signature is written: Truto's skills write hex, integrators' verifiers decode base64. Hex here; a
 receiver's `signature_encoding: "base64"` gives the other. The body is `{id, event, payload,
 environment_id, webhook_id, created_at}`. Three retries with backoff up to 10 s (2.5, 5, 10) on any
-failure; after the last, the webhook is deactivated, as Truto does.
+failure; after the last, the webhook is deactivated (INFERRED: Truto says a long failure deactivates it).
 
 Truto proxies the platform live, so it has no syncs of its own to report for unified reads; its
 `sync_job_run:*` events report the sandbox's syncs of the integrated account (INFERRED), and the

@@ -158,13 +158,14 @@ class Store(Protocol):
 
     # the webhook outbox: deliveries made at least once, by one worker at a time (reset empties it)
 
-    def emit(self, key: str, make: Callable[[object, object], tuple[object, list[dict]] | None]) -> int:
+    def emit(self, key: str, due: Callable[[object, object], bool],
+             make: Callable[[object, object], tuple[object, list[dict]]]) -> int:
         """Deliveries made from the changes log, under one lock with the marks (`key`'s document) that
-        say how far each receiver has been served: `make(marks, log)` returns (new marks, deliveries),
-        or None when there is nothing to do (`log.last()` is the newest change's seq, `log.after(seq,
-        also=seqs)` the changes since and those named). Marks and deliveries are stored in one
-        transaction, so each change becomes its deliveries once whichever worker runs it, and none is
-        lost in a crash. `make` may run twice, and reads only. Returns how many were queued."""
+        say how far each receiver has been served. `due(marks, log)`, asked without the lock, says
+        whether there is anything to do; if so `make(marks, log)` returns (new marks, deliveries) under
+        it (`log.last()` is the newest change's seq, `log.after(seq, also=seqs)` the changes since and
+        those named). Marks and deliveries are stored in one transaction, so each change becomes its
+        deliveries once whichever worker runs it, and none is lost in a crash. Returns how many were queued."""
 
     def last_change(self) -> int:
         """The newest change's `seq` (0 for none): where a new receiver starts."""
@@ -173,13 +174,15 @@ class Store(Protocol):
         """Queue deliveries (`key`, `receiver`, `vendor`, `event`, `url`, `body`, `headers`, `due` and
         `created` in unix seconds); one whose `key` is queued already is left out. Their ids."""
 
-    def claim(self, now: float, lease: float, limit: int) -> list[dict]:
-        """Up to `limit` pending deliveries due by `now`, each held for `lease` seconds by the caller
-        (another worker takes it again only after that: a worker that died while holding it)."""
+    def claim(self, now: float, lease: float, limit: int, holder: str) -> list[dict]:
+        """Pending deliveries due by `now`, at most one per receiver and none of a receiver that has one
+        held, up to `limit`: each held by `holder` for `lease` seconds (another takes it again only
+        after that: a worker that died while holding it)."""
 
-    def attempted(self, delivery_id: int, attempt: dict, status: str, due: float | None) -> None:
-        """An attempt made: its record appended (None: the delivery was let go untried); the delivery
-        `pending` again (due at `due`, or as it was), `delivered` or `failed`."""
+    def attempted(self, delivery_id: int, holder: str, attempt: dict, status: str, due: float | None) -> bool:
+        """An attempt made by the delivery's holder: its record appended, and the delivery `pending`
+        again (due at `due`), `delivered` or `failed`. False, and nothing changed, when `holder` no
+        longer holds it."""
 
     def deliveries(self, *, receiver: int | None = None, event: str | None = None, status: str | None = None,
                    limit: int | None = None) -> list[dict]:

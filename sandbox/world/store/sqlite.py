@@ -60,12 +60,12 @@ def _schema() -> list[str]:
         "id TEXT NOT NULL, existed INTEGER NOT NULL, upstream_us INTEGER, action TEXT NOT NULL)",
         "CREATE INDEX changes_by_record ON changes (world, kind, id, upstream_us)",
         # The webhook outbox: a delivery per receiver and event, made at least once (control/webhooks.py).
-        # `key` names what it delivers, so that an event is queued once; `leased_until` is how long the
-        # worker that took it may hold it before another may take it again.
-        "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, receiver INTEGER NOT NULL, "
-        "vendor TEXT NOT NULL, event TEXT NOT NULL, url TEXT NOT NULL, body BLOB NOT NULL, headers BLOB NOT NULL, "
-        "status TEXT NOT NULL, due REAL NOT NULL, leased_until REAL NOT NULL DEFAULT 0, created REAL NOT NULL, "
-        "attempts BLOB NOT NULL DEFAULT X'5B5D')",
+        # `key` names what it delivers, so that an event is queued once; `holder` took it and may keep it
+        # until `leased_until`, when another may take it again. Ids are never reused, a reset or not.
+        "CREATE TABLE deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, "
+        "receiver INTEGER NOT NULL, vendor TEXT NOT NULL, event TEXT NOT NULL, url TEXT NOT NULL, body BLOB NOT NULL, "
+        "headers BLOB NOT NULL, status TEXT NOT NULL, due REAL NOT NULL, holder TEXT, "
+        "leased_until REAL NOT NULL DEFAULT 0, created REAL NOT NULL, attempts BLOB NOT NULL DEFAULT X'5B5D')",
         "CREATE INDEX deliveries_due ON deliveries (status, due)",
     ]
     indexes = []
@@ -492,20 +492,17 @@ class SqliteStore:
 
     # ---- the webhook outbox ----
 
-    def emit(self, key: str, make: Callable[[object, "_ChangeLog"], tuple[object, list[dict]] | None]) -> int:
+    def emit(self, key: str, due: Callable[[object, "_ChangeLog"], bool],
+             make: Callable[[object, "_ChangeLog"], tuple[object, list[dict]]]) -> int:
         def work(db):
             row = db.execute("SELECT value FROM control WHERE key = ?", (key,)).fetchone()
-            made = make(orjson.loads(row[0]) if row else None, _ChangeLog(db))
-            if made is None:
-                return 0
-            marks, deliveries = made
+            marks, deliveries = make(orjson.loads(row[0]) if row else None, _ChangeLog(db))
             db.execute("REPLACE INTO control VALUES (?, ?)", (key, orjson.dumps(marks)))
             return len(self._enqueue(db, deliveries))
 
-        # What there is to do is worked out without the write lock first: mostly, nothing.
         row = self._db().execute("SELECT value FROM control WHERE key = ?", (key,)).fetchone()
-        if make(orjson.loads(row[0]) if row else None, _ChangeLog(self._db())) is None:
-            return 0
+        if not due(orjson.loads(row[0]) if row else None, _ChangeLog(self._db())):
+            return 0  # (the usual answer, found without the write lock)
         return self._write(work)
 
     def last_change(self) -> int:
@@ -527,31 +524,42 @@ class SqliteStore:
                 ids.append(cursor.lastrowid)
         return ids
 
-    def claim(self, now: float, lease: float, limit: int) -> list[dict]:
+    def claim(self, now: float, lease: float, limit: int, holder: str) -> list[dict]:
         due = "status = 'pending' AND due <= ? AND leased_until <= ?"
         if self._db().execute(f"SELECT 1 FROM deliveries WHERE {due} LIMIT 1", (now, now)).fetchone() is None:
             return []  # (the usual answer, found without the write lock)
 
         def work(db):
-            # a receiver's deliveries go one at a time, in order: none of one that has one held
-            rows = db.execute(f"SELECT {_DELIVERY} FROM deliveries WHERE {due} AND receiver NOT IN "
-                              "(SELECT receiver FROM deliveries WHERE status = 'pending' AND leased_until > ?) "
-                              "ORDER BY due, id LIMIT ?", (now, now, now, limit)).fetchall()
-            db.executemany("UPDATE deliveries SET leased_until = ? WHERE id = ?", ((now + lease, r[0]) for r in rows))
-            return [_delivery(r) for r in rows]
+            # one delivery per receiver, and none of a receiver that has one held: a receiver's go one at a time
+            held = {r[0] for r in db.execute("SELECT DISTINCT receiver FROM deliveries WHERE status = 'pending' "
+                                              "AND leased_until > ?", (now,))}
+            chosen = {}
+            for delivery_id, receiver in db.execute(f"SELECT id, receiver FROM deliveries WHERE {due} ORDER BY due, id",
+                                                    (now, now)):
+                if receiver not in held and receiver not in chosen:
+                    chosen[receiver] = delivery_id
+                    if len(chosen) == limit:
+                        break
+            ids = sorted(chosen.values())
+            db.executemany("UPDATE deliveries SET leased_until = ?, holder = ? WHERE id = ?",
+                           ((now + lease, holder, i) for i in ids))
+            marks = ", ".join("?" * len(ids))
+            return [_delivery(r) for r in db.execute(f"SELECT {_DELIVERY} FROM deliveries WHERE id IN ({marks}) "
+                                                     "ORDER BY due, id", ids)] if ids else []
 
         return self._write(work)
 
-    def attempted(self, delivery_id: int, attempt: dict, status: str, due: float | None) -> None:
+    def attempted(self, delivery_id: int, holder: str, attempt: dict, status: str, due: float | None) -> bool:
         def work(db):
-            row = db.execute("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
-            if row is None:  # (a reset since it was taken)
-                return
-            attempts = orjson.loads(row[0]) + ([attempt] if attempt is not None else [])
-            db.execute("UPDATE deliveries SET attempts = ?, status = ?, due = COALESCE(?, due), leased_until = 0 "
-                       "WHERE id = ?", (orjson.dumps(attempts), status, due, delivery_id))
+            row = db.execute("SELECT attempts FROM deliveries WHERE id = ? AND holder = ?", (delivery_id, holder)).fetchone()
+            if row is None:  # another took it since (this one's lease ran out), or a reset emptied the outbox
+                return False
+            db.execute("UPDATE deliveries SET attempts = ?, status = ?, due = COALESCE(?, due), leased_until = 0, "
+                       "holder = NULL WHERE id = ?",
+                       (orjson.dumps([*orjson.loads(row[0]), attempt]), status, due, delivery_id))
+            return True
 
-        self._write(work)
+        return self._write(work)
 
     def deliveries(self, *, receiver: int | None = None, event: str | None = None, status: str | None = None,
                    limit: int | None = None) -> list[dict]:
