@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+import orjson
 from flask import Flask
 
 from sandbox import fixtures as fixtures_mod
@@ -17,7 +18,7 @@ from sandbox.control.journal import Journal
 from sandbox.control.syncs import Syncs
 from sandbox.control.webhooks import Webhooks
 from sandbox.fixtures import FixtureError, Fixtures
-from sandbox.http import connection, pipeline
+from sandbox.http import connection, errors, pipeline
 from sandbox.http.cache import BoundedCache
 from sandbox.settings import Settings
 from sandbox.vendors import credential_fields, registry
@@ -25,6 +26,7 @@ from sandbox.world.generate import generate
 from sandbox.world.store import Store, open_store
 
 MAX_BODY = 1024 * 1024  # a larger body gets the vendor's 413
+MAX_TARGET = 8190  # a longer request target (path and query) gets the vendor's 414, a longer header its 431
 
 
 @dataclass
@@ -47,6 +49,12 @@ class Sandbox:
     any_state: frozenset = frozenset()  # endpoints that answer whatever a connection's state (likewise)
     credential_inputs: dict | None = None  # per vendor, the headers and query parameters credentials come in (likewise)
     authenticated: dict = field(default_factory=dict)  # what authentication made of a request's credential inputs
+
+    def error_answer(self, path: str | None, status: int, message: str) -> bytes:
+        """An error's body in the envelope of the vendor whose path it is (`{"detail": ...}` when
+        none is known): for what the server answers before the app sees a request."""
+        vendor = self.vendor_of(path) if path else None
+        return orjson.dumps(vendor.envelope(errors.of_status(status, message)) if vendor else {"detail": message})
 
     def install(self, reset: bool = False) -> bool:
         """Generate the worlds into the store unless it holds them already; `reset` undoes every
@@ -99,7 +107,7 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     pipeline.install(app, list(vendors.values()))
     if fixtures.webhooks:  # an in-process sandbox starts with its first request (gunicorn's workers when forked)
         app.before_request(sb.webhooks.start)
-    app.wsgi_app = _as_vendors_answer(app.wsgi_app)
+    app.wsgi_app = _as_vendors_answer(app, sb)
     return app
 
 
@@ -122,6 +130,16 @@ def _check_webhooks(fixtures: Fixtures, webhooks: Webhooks) -> Fixtures:
     return replace(fixtures, webhooks=tuple(checked))
 
 
+def _too_long(environ) -> tuple[int, str, str] | None:
+    target = environ.get("RAW_URI") or f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    if len(target) > MAX_TARGET:
+        return 414, "URI Too Long", f"The request target is longer than {MAX_TARGET} bytes."
+    for key, value in environ.items():
+        if key.startswith("HTTP_") and len(value) > MAX_TARGET:
+            return 431, "Request Header Fields Too Large", f"A header is longer than {MAX_TARGET} bytes."
+    return None
+
+
 class SandboxFlask(Flask):
     def ensure_sync(self, func):
         """Every view and hook here is synchronous: skip Flask's per-call check for coroutines
@@ -129,13 +147,22 @@ class SandboxFlask(Flask):
         return func
 
 
-def _as_vendors_answer(wsgi_app):
+def _as_vendors_answer(app: Flask, sb: Sandbox):
     """Vendors' paths answer with and without a trailing slash, and never redirect (a redirected
-    POST turns into a GET in most clients). A connection a fault dropped in-process, where there is
-    no socket to drop, reaches the caller as the error a client would meet."""
+    POST turns into a GET in most clients). A request target or header too long for the servers in
+    front of the vendors is refused in the vendor's envelope. A connection a fault dropped in-process,
+    where there is no socket to drop, reaches the caller as the error a client would meet."""
+    wsgi_app = app.wsgi_app
 
     def middleware(environ, start_response):
         path = environ.get("PATH_INFO", "")
+        refused = _too_long(environ)
+        if refused is not None:
+            status, reason, message = refused
+            with app.request_context(environ):  # (some envelopes read the request)
+                body = sb.error_answer(path, status, message)
+            start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         if len(path) > 1 and path.endswith("/"):
             environ["PATH_INFO"] = path.rstrip("/") or "/"
         answer = wsgi_app(environ, start_response)

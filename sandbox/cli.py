@@ -16,7 +16,8 @@ def _settings(ns: argparse.Namespace) -> Settings:
                              data_dir=ns.data_dir, store=ns.store, now=getattr(ns, "now", None), vendors=ns.vendors,
                              rate_limit=getattr(ns, "rate_limit", None), journal_size=getattr(ns, "journal_size", None),
                              failure_limit=getattr(ns, "failure_limit", None) or None,
-                             insecure_admin=getattr(ns, "insecure_admin", None) or None)
+                             insecure_admin=getattr(ns, "insecure_admin", None) or None,
+                           body_timeout=getattr(ns, "body_timeout", None))
 
 
 def loopback(host: str) -> bool:
@@ -37,12 +38,16 @@ def serve(settings: Settings) -> int:
     from gunicorn.app.base import BaseApplication
 
     from sandbox.app import create_app
+    from sandbox.http import worker
 
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("workers", settings.workers)
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("worker_class", "sandbox.http.worker.SandboxWorker")  # gthread, reading requests whole
+            # the app decides how long a request line or header may be, in the vendor's envelope
+            self.cfg.set("limit_request_line", worker.LIMIT_REQUEST_LINE)
+            self.cfg.set("limit_request_field_size", worker.LIMIT_REQUEST_FIELD_SIZE)
             self.cfg.set("threads", settings.threads)
             self.cfg.set("preload_app", True)  # generate once, before the workers fork
             self.cfg.set("accesslog", None)
@@ -98,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--failure-limit", action="store_true",
                            help="Merge's limit of 20 failed requests per client address in 10 s (SANDBOX_FAILURE_LIMIT)")
             p.add_argument("--journal-size", type=int, help="requests the journal keeps (SANDBOX_JOURNAL_SIZE, default 1000)")
+            p.add_argument("--body-timeout", type=float,
+                           help="seconds a client has to send a whole request before it gets 408 (SANDBOX_BODY_TIMEOUT, default 10)")
             p.add_argument("--insecure-admin", action="store_true",
                            help="serve beyond loopback without SANDBOX_ADMIN_TOKEN (SANDBOX_INSECURE_ADMIN)")
         else:

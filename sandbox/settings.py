@@ -30,6 +30,7 @@ class Settings:
     journal_size: int = 1000  # requests the journal keeps
     admin_token: str | None = None  # with it, /_sandbox/* (but health) needs `Authorization: Bearer <token>`
     insecure_admin: bool = False  # serve beyond loopback without an admin token
+    body_timeout: float = 10.0  # seconds a client has to send a whole request before it gets 408
     webhook_retry_scale: float = 1.0  # vendors' webhook retry waits times this (a test may shorten them)
 
     @classmethod
@@ -46,7 +47,7 @@ class Settings:
         """A copy with the given values, converted from strings where they came as strings."""
         convert = {
             "port": int, "workers": int, "threads": int, "seed": str, "rate_limit": int, "store": str,
-            "journal_size": int, "admin_token": str, "webhook_retry_scale": float, "failure_limit": _flag, "insecure_admin": _flag,
+            "journal_size": int, "admin_token": str, "webhook_retry_scale": float, "body_timeout": float, "failure_limit": _flag, "insecure_admin": _flag,
             "fixtures": Path, "data_dir": Path,
             "now": lambda v: v if isinstance(v, datetime) else utc(v),
             "vendors": lambda v: tuple(x.strip() for x in v.split(",") if x.strip()) if isinstance(v, str) else tuple(v),
@@ -55,6 +56,8 @@ class Settings:
         settings = replace(self, **out)
         if settings.journal_size < 1:
             raise ValueError("the journal size is a positive number of requests")
+        if not settings.body_timeout > 0:
+            raise ValueError("the body timeout is a number of seconds above 0")
         if not 0 < settings.webhook_retry_scale <= 1:
             raise ValueError("the webhook retry scale is a number above 0 and at most 1")
         unknown = set(settings.vendors) - set(VENDORS)

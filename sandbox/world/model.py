@@ -213,11 +213,15 @@ def iso_z(value: datetime | None) -> str | None:
 
 
 def utc(text: str) -> datetime:
-    """Parse an ISO 8601 instant; a naive one is taken as UTC."""
+    """Parse an ISO 8601 instant; a naive one is taken as UTC. One that is not there in UTC (the first
+    hour of year 1 east of Greenwich, the last of 9999 west of it) is a ValueError like any bad time."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of the range of times") from None
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

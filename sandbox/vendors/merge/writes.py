@@ -3,7 +3,8 @@ model against the platform's requirements and answers 201 with the model, warnin
 
 from __future__ import annotations
 
-from flask import g
+import orjson
+from flask import g, request
 from marshmallow import ValidationError
 
 from sandbox.http import errors
@@ -34,9 +35,26 @@ def meta_post():
     })
 
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _request_body() -> dict:
+    """The write's body: JSON, or a form (the spec lists both) whose `model` is a JSON-encoded field,
+    as Django REST Framework reads one (a repeated field counts by its last value)."""
+    if request.mimetype not in FORMS:
+        return json_object()
+    body = {key: request.form.getlist(key)[-1] for key in request.form}
+    if "model" in body:
+        try:
+            body["model"] = orjson.loads(body["model"])
+        except orjson.JSONDecodeError:
+            raise errors.BadRequest("Invalid form.", fields={"model": ["Value must be valid JSON."]}) from None
+    return body
+
+
 def create_interview():
     args = parse(_create_args)
-    body = json_object()
+    body = _request_body()
     sb, account = sandbox(), g.account
     world = sb.store.snapshot(account.world)
     plat = platform(world.platform)

@@ -1,0 +1,156 @@
+"""The gunicorn worker the sandbox runs: gunicorn's `gthread` worker with two changes.
+
+- **A request is read whole before a thread takes it.** The event loop reads each request (headers
+  and body, to the body limit) as its bytes come, without blocking; only a complete request goes to
+  the thread pool. A client that sends its headers and then stalls its body holds no thread: after
+  `SANDBOX_BODY_TIMEOUT` seconds without finishing it gets 408 in the vendor's envelope and is closed.
+- **gunicorn's own error pages are JSON.** What gunicorn refuses before the app sees it (a malformed
+  request line or header, a request line over 1 MiB, a header over 64 KiB) is answered in the vendor's
+  envelope when the path could be read, else as `{"detail": ...}`, never as an HTML page.
+"""
+
+from __future__ import annotations
+
+import selectors
+import threading
+import time
+from collections import deque
+from functools import partial
+
+import orjson
+from gunicorn import util
+from gunicorn.workers.gthread import ThreadWorker
+
+from sandbox.app import MAX_BODY
+
+LIMIT_REQUEST_LINE = 0  # gunicorn's "unlimited": a request line up to 1 MiB reaches the app, which decides
+LIMIT_REQUEST_FIELD_SIZE = 64 * 1024  # likewise a header, up to this
+HEADER_SPACE = 128 * 1024  # what a request may hold before its body, read ahead at most
+_current = threading.local()  # the request gunicorn is refusing, for the error's envelope
+
+
+class SandboxWorker(ThreadWorker):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reading: deque = deque()  # connections whose request is still arriving, oldest first
+
+    def init_process(self):
+        util.write_error = self.write_error  # (this process only: gunicorn's pages, as JSON)
+        super().init_process()
+
+    def error_body(self, path: str | None, status: int, message: str) -> bytes:
+        """The error in the envelope of the vendor whose path it is (some envelopes read the request)."""
+        app = self.app.flask_app
+        try:
+            with app.test_request_context(path or "/"):
+                return app.extensions["sandbox"].error_answer(path, status, message)
+        except Exception:  # noqa: BLE001 - the worker's own loop must not fall over an error's body
+            self.log.exception("no envelope for a %s on %r", status, path)
+            return orjson.dumps({"detail": message})
+
+    # ---- a request read whole by the event loop ----
+
+    def enqueue_req(self, conn):
+        if conn.is_http2 or (conn.parser is not None and conn.parser.unreader.buf.getvalue()):
+            return super().enqueue_req(conn)  # (bytes already read ahead: they are the request's start)
+        conn.sock.setblocking(False)
+        conn.early, conn.read_by = bytearray(), time.monotonic() + self.app.flask_app.extensions["sandbox"].settings.body_timeout
+        self.reading.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+
+    def _on_readable(self, conn, sock):
+        try:
+            data = conn.sock.recv(256 * 1024)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client went away
+            self._stop_reading(conn)
+            self.nr_conns -= 1
+            conn.close()
+            return
+        conn.early += data
+        if _complete(conn.early):
+            self._stop_reading(conn)
+            conn.sock.setblocking(True)
+            conn.data_ready = True
+            super().enqueue_req(conn)
+
+    def _stop_reading(self, conn):
+        self.poller.unregister(conn.sock)
+        self.reading.remove(conn)
+
+    def handle(self, conn):
+        early = getattr(conn, "early", None)
+        if early:
+            conn.early = None
+            conn.sock.setblocking(True)
+            conn.init()
+            conn.parser.unreader.unread(bytes(early))
+        return super().handle(conn)
+
+    def murder_pending(self):
+        """Also: a request that has not arrived whole in time is answered 408 and closed."""
+        super().murder_pending()
+        now = time.monotonic()
+        while self.reading and self.reading[0].read_by <= now:
+            conn = self.reading[0]
+            self._stop_reading(conn)
+            self.nr_conns -= 1
+            body = self.error_body(_path(conn.early), 408, "The request was not received in time.")
+            try:
+                conn.sock.send(_response(408, "Request Timeout", body))
+            except OSError:
+                pass
+            conn.close()
+
+    # ---- gunicorn's error pages, in the vendor's envelope ----
+
+    def handle_error(self, req, client, addr, exc):
+        _current.req = req if req is not None else getattr(exc, "req", None)
+        _current.line = str(exc.args[0]).encode("utf-8", "replace") if exc.args else b""  # a bad line's path
+        try:
+            super().handle_error(req, client, addr, exc)
+        finally:
+            _current.req = _current.line = None
+
+    def write_error(self, sock, status_int, reason, mesg):
+        req = getattr(_current, "req", None)
+        path = getattr(req, "path", None) or _path(getattr(_current, "line", b""))
+        body = self.error_body(path, status_int, mesg or reason)
+        util.write_nonblock(sock, _response(status_int, reason, body))
+
+
+def _complete(data: bytearray) -> bool:
+    """Whether `data` holds a whole request: its headers, and its body by Content-Length or to the
+    chunked body's end. A request too large to hold goes on as it is (the app refuses it)."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return len(data) > HEADER_SPACE
+    head = bytes(data[:end]).lower()
+    if b"\nexpect:" in head:
+        return True  # (the client waits for gunicorn's "100 Continue" before it sends the body)
+    if b"\ntransfer-encoding:" in head and b"chunked" in head.split(b"\ntransfer-encoding:", 1)[1].split(b"\n", 1)[0]:
+        return data.endswith(b"0\r\n\r\n") or len(data) > end + MAX_BODY + HEADER_SPACE
+    if b"\ncontent-length:" in head:
+        try:
+            length = int(head.split(b"\ncontent-length:", 1)[1].split(b"\n", 1)[0].strip())
+        except ValueError:
+            return True  # (gunicorn refuses it)
+        return length > MAX_BODY or len(data) >= end + 4 + length  # (too large: the app refuses it at once)
+    return True
+
+
+def _path(data: bytes | bytearray | None) -> str | None:
+    """The path of a request line (or of the start of a request, or of gunicorn's message quoting one)."""
+    line = bytes(data or b"").split(b"\r\n", 1)[0]
+    start = line.find(b" /")
+    if start < 0:
+        return None
+    return line[start + 1:].split(b" ", 1)[0].split(b"?", 1)[0].decode("latin-1")
+
+
+def _response(status: int, reason: str, body: bytes) -> bytes:
+    return (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
