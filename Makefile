@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench wrk clean
+.PHONY: run test fuzz bench wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test wrk
 	$(BIN)/python -m pytest
+
+# The vendors' own OpenAPI files, many examples per operation (make test tries a few).
+fuzz: $(VENV)/.installed-test
+	SANDBOX_FUZZ_COVERAGE=1 SANDBOX_FUZZ_EXAMPLES=$${SANDBOX_FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest tests/test_fuzz_specs.py
 
 bench: $(VENV)/.installed-test wrk
 	$(BIN)/python bench/run.py
