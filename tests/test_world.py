@@ -108,3 +108,10 @@ def test_the_shipped_name_pools_are_the_pinned_fakers_own():
     shipped = json.loads(POOLS.read_text())
     assert shipped["faker"] == version("faker")  # pyproject pins the release the file was made with
     assert {k: tuple(v) for k, v in shipped["pools"].items()} == faker_pools() == pools()
+
+
+@pytest.mark.parametrize("count, visible_at_least", [(0, 0), (1, 1), (2, 1), (3, 1), (4, 1), (12, 8)])
+def test_a_tiny_world_generates_and_keeps_an_interview_whole(count, visible_at_least):
+    w = generate(WorldSpec("w", "Acme Robotics", "greenhouse", 1, count), "s", EPOCH)
+    assert len(w.interviews) == count
+    assert sum(1 for i in w.interviews.values() if not i.deleted and not i.shell) >= visible_at_least

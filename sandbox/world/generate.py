@@ -358,13 +358,13 @@ class _Builder:
                     records[record.id] = replace(record, created_at=created, modified_at=max(record.modified_at, created))
 
     def mark_deleted_and_shells(self) -> None:
-        ids = sorted(self.world.interviews)
-        for iid in self.rng.sample(ids, max(2, len(ids) // 25)):
+        ids = sorted(self.world.interviews)  # (a tiny world keeps one whole at least)
+        for iid in self.rng.sample(ids, min(max(2, len(ids) // 25), len(ids) // 2)):
             i = self.world.interviews[iid]
             gone = min(i.remote_updated_at + self.days(1, 20), self.epoch)
             self.world.interviews[iid] = replace(i, deleted_at=gone, modified_at=max(i.modified_at, gone))
         live = [iid for iid in ids if not self.world.interviews[iid].deleted]
-        for iid in self.rng.sample(live, max(2, len(ids) // 100)):
+        for iid in self.rng.sample(live, min(max(2, len(ids) // 100), len(live) // 2)):
             i = self.world.interviews[iid]
             self.world.interviews[iid] = replace(
                 i, shell=True, stage_id=None, organizer_id=None, interviewer_ids=(), start_at=None, end_at=None,
