@@ -4,8 +4,8 @@ report): which endpoints and query parameters the traffic used, by status.
 
 A request only queues what it has (a few references); a thread of each worker turns the queue into
 entries, redacts them and writes what gathered in 50 ms in one transaction, so the answer never
-waits on the journal. A read of the journal writes this worker's queue first; another worker's
-entries follow within a tenth of a second.
+waits on the journal. A read of the journal writes this worker's queue, then waits for the other
+workers' writers to have had their turn: it holds every request answered before it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ SECRET_NAME = re.compile(r"key|token|secret|authorization|password", re.IGNORECA
 MAX_BODY = 64 * 1024  # a larger request body is journaled by its size only
 MAX_DEPTH = 32  # a request body nested deeper is journaled by its size
 BATCH_SECONDS = 0.05  # what a worker gathers before it writes: a transaction costs as much as dozens of entries
+SETTLE_SECONDS = 4 * BATCH_SECONDS  # what a read waits for the other workers' batches
 
 
 def hide(value: str) -> str:
@@ -114,8 +115,13 @@ class Journal:
 
     # ---- reads ----
 
-    def entries(self, **filters) -> list[dict]:
+    def settle(self) -> None:
+        """This worker's queue written, and time for every other worker's writer to write its own."""
         self.flush()
+        time.sleep(SETTLE_SECONDS)
+
+    def entries(self, **filters) -> list[dict]:
+        self.settle()
         if filters.get("credential") is not None:
             filters["credential_key"] = credential_key(filters.pop("credential"))
         return [{**e, "at": _iso(e["at"])} for e in self.store.requests(cap=self.cap, **filters)]
@@ -127,7 +133,7 @@ class Journal:
     def coverage(self, vendors) -> dict:
         """Per vendor, each declared endpoint with its requests by status and its query parameters
         by use (declared ones at 0 when unused), and any other path the traffic hit."""
-        self.flush()
+        self.settle()
         endpoint_rows, parameter_rows = self.store.request_coverage()
         statuses: dict[tuple, dict] = {}
         for vendor, method, endpoint, status, n in endpoint_rows:
