@@ -49,6 +49,7 @@ class Sandbox:
     any_state: frozenset = frozenset()  # endpoints that answer whatever a connection's state (likewise)
     credential_inputs: dict | None = None  # per vendor, the headers and query parameters credentials come in (likewise)
     authenticated: dict = field(default_factory=dict)  # what authentication made of a request's credential inputs
+    documents: dict = field(default_factory=dict)  # each vendor's OpenAPI document, made when first asked for
 
     def error_answer(self, path: str | None, status: int, message: str) -> bytes:
         """An error's body in the envelope of the vendor whose path it is (`{"detail": ...}` when

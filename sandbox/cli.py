@@ -1,4 +1,19 @@
-"""`ats-sandbox serve | accounts`."""
+"""ats-sandbox: a sandbox server that answers like Merge, Kombo, Truto and Bindbee's ATS APIs.
+
+  ats-sandbox serve                          serve the default fixtures on http://127.0.0.1:8080
+  ats-sandbox accounts                       the credentials it accepts, and where to send them
+  ats-sandbox dump acme --vendor merge       a world as a vendor renders it, one JSON object a line
+  ats-sandbox openapi merge                  what it serves for a vendor, as an OpenAPI 3 document
+
+Against a running server (--url, default http://127.0.0.1:8080; --admin-token when it has one):
+
+  ats-sandbox reset                          back to the generated worlds
+  ats-sandbox clock --advance PT2H           the sandbox clock: show, --set, --advance, --freeze
+  ats-sandbox simulate acme created=2        upstream changes in a world
+  ats-sandbox fault --vendor merge --status 503 --times 1    a fault rule; --list, --clear
+
+Every flag of `serve` is also a SANDBOX_* variable; `ats-sandbox COMMAND --help` lists a command's.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +21,24 @@ import argparse
 import gc
 import ipaddress
 import json
+import os
 import sys
+import tempfile
+from dataclasses import replace
 
+from sandbox import __version__
 from sandbox.settings import Settings
+
+DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 def _settings(ns: argparse.Namespace) -> Settings:
-    return Settings.from_env(host=ns.host, port=ns.port, workers=ns.workers, seed=ns.seed, fixtures=ns.fixtures,
-                             data_dir=ns.data_dir, store=ns.store, now=getattr(ns, "now", None), vendors=ns.vendors,
-                             rate_limit=getattr(ns, "rate_limit", None), journal_size=getattr(ns, "journal_size", None),
-                             failure_limit=getattr(ns, "failure_limit", None) or None,
-                             insecure_admin=getattr(ns, "insecure_admin", None) or None,
-                           body_timeout=getattr(ns, "body_timeout", None))
+    """Settings from the variables, and the flags this command has; a switch left off leaves its variable be."""
+    flags = {name: getattr(ns, name, None) for name in ("host", "port", "workers", "seed", "fixtures", "data_dir",
+                                                         "store", "now", "vendors", "rate_limit", "journal_size",
+                                                         "body_timeout")}
+    switches = {name: getattr(ns, name, False) or None for name in ("failure_limit", "insecure_admin")}
+    return Settings.from_env(**flags, **switches)
 
 
 def loopback(host: str) -> bool:
@@ -76,51 +97,210 @@ def accounts(settings: Settings, as_json: bool) -> int:
     if as_json:
         print(json.dumps(listing, indent=2))
         return 0
+    rows = [("VENDOR", "WORLD", "PLATFORM", "STATE", "SEND")]
     for a in listing:
-        creds = " ".join(f"-H '{k}: {v}'" for k, v in a["headers"].items())
         query = "&".join(f"{k}={v}" for k, v in a["query"].items())
-        print(f"{a['vendor']:<8} {a['world']:<10} {a['platform']:<11} {a['base_url']}{'?' + query if query else ''}  {creds}")
+        send = " ".join([f"{a['base_url']}{'?' + query if query else ''}",
+                         *(f"-H '{k}: {v}'" for k, v in a["headers"].items())])
+        rows.append((a["vendor"], a["world"], a["platform"], a["state"], send))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[4]]))
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ats-sandbox", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("serve", "run the sandbox under gunicorn"), ("accounts", "print every accepted credential")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("--host", help="bind address (SANDBOX_HOST, default 127.0.0.1)")
-        p.add_argument("--port", type=int, help="port (SANDBOX_PORT, default 8080)")
-        p.add_argument("--workers", type=int, help="gunicorn workers (SANDBOX_WORKERS, default 2)")
-        p.add_argument("--seed", help="sandbox seed, overriding the fixtures' (SANDBOX_SEED)")
-        p.add_argument("--fixtures", help="fixtures directory (SANDBOX_FIXTURES, default ./fixtures)")
-        p.add_argument("--data-dir", help="where the store lives (SANDBOX_DATA_DIR, default .sandbox-data)")
-        p.add_argument("--store", help="the store's URL (SANDBOX_STORE, default sqlite:///<data-dir>/sandbox.sqlite3)")
-        p.add_argument("--vendors", help="comma-separated vendors to serve (SANDBOX_VENDORS, default all)")
-        if name == "serve":
-            p.add_argument("--now", help="freeze the sandbox clock at this ISO 8601 instant (SANDBOX_NOW)")
-            p.add_argument("--rate-limit", type=int,
-                           help="every vendor's rate limit per its window, instead of its default (SANDBOX_RATE_LIMIT)")
-            p.add_argument("--failure-limit", action="store_true",
-                           help="Merge's limit of 20 failed requests per client address in 10 s (SANDBOX_FAILURE_LIMIT)")
-            p.add_argument("--journal-size", type=int, help="requests the journal keeps (SANDBOX_JOURNAL_SIZE, default 1000)")
-            p.add_argument("--body-timeout", type=float,
-                           help="seconds a client has to send a whole request before it gets 408 (SANDBOX_BODY_TIMEOUT, default 10)")
-            p.add_argument("--insecure-admin", action="store_true",
-                           help="serve beyond loopback without SANDBOX_ADMIN_TOKEN (SANDBOX_INSECURE_ADMIN)")
+def dump(settings: Settings, world: str, vendor_name: str, resource: str) -> int:
+    """The world as generated from the fixtures, through one vendor's listing of `resource`."""
+    from sandbox.app import create_app
+    from sandbox.http.endpoints import Listing
+    from sandbox.world.kinds import KINDS
+
+    with tempfile.TemporaryDirectory(prefix="ats-sandbox-dump-") as scratch:  # never a running server's store
+        scratch_settings = replace(settings.with_values(data_dir=scratch, vendors=(vendor_name,)), store=None)
+        sb = create_app(scratch_settings).extensions["sandbox"]
+        if world not in {w.key for w in sb.fixtures.worlds}:
+            raise ValueError(f"no world {world!r}; the worlds are {', '.join(w.key for w in sb.fixtures.worlds)}")
+        listings = {KINDS[e.kind].attr: e for e in sb.accounts.vendors[vendor_name].endpoints if isinstance(e, Listing)}
+        if resource not in listings:
+            raise ValueError(f"{vendor_name} lists no {resource}; it lists {', '.join(sorted(listings))}")
+        write = sys.stdout.buffer.write
+        import orjson
+
+        for record in listings[resource].every_record(sb, world):
+            write(orjson.dumps(record) + b"\n")
+        sys.stdout.flush()
+    return 0
+
+
+def openapi(vendor_name: str) -> int:
+    from sandbox.openapi import document
+    from sandbox.vendors import registry
+
+    vendors = registry()
+    if vendor_name not in vendors:
+        raise ValueError(f"unknown vendor {vendor_name!r}; known: {', '.join(vendors)}")
+    print(json.dumps(document(vendors[vendor_name]), indent=2))
+    return 0
+
+
+def control(ns: argparse.Namespace) -> int:
+    """One call to a running server's control plane; its answer, as JSON."""
+    from sandbox.client import Sandbox
+
+    sandbox = Sandbox(ns.url, admin_token=ns.admin_token)
+    if ns.command == "reset":
+        answer = sandbox.reset()
+    elif ns.command == "clock":
+        if ns.set is None and ns.advance is None and ns.frozen is None:
+            answer = sandbox.clock.get()
         else:
-            p.add_argument("--json", action="store_true", help="print JSON")
-    ns = parser.parse_args(argv)
+            body = {"now": ns.set, "advance": ns.advance, "frozen": ns.frozen, "simulate": ns.simulate or None}
+            answer = sandbox.call("POST", "/clock", {k: v for k, v in body.items() if v is not None})
+    elif ns.command == "simulate":
+        counts = {}
+        for pair in ns.counts:
+            change, _, count = pair.partition("=")
+            if not count.isdigit():
+                raise ValueError(f"expected CHANGE=COUNT (created=2), not {pair!r}")
+            counts[change] = int(count)
+        answer = sandbox.simulate(ns.world, **counts, **{k: v for k, v in (("from", ns.start), ("to", ns.end)) if v})
+    elif ns.list:
+        answer = sandbox.faults()
+    elif ns.clear:
+        sandbox.clear_faults()
+        answer = {"status": "ok"}
+    else:
+        names = ("vendor", "credential", "world", "method", "path", "status", "action", "times", "every",
+                 "probability", "seed")
+        rule = {name: getattr(ns, name) for name in names if getattr(ns, name) is not None}
+        if ns.latency is not None:
+            low, _, high = ns.latency.partition("-")
+            rule["latency"] = [int(low), int(high)] if high else int(low)
+        if ns.drift:
+            rule["drift"] = ns.drift.split(",")
+        answer = sandbox.fault(**rule)
+    print(json.dumps(answer, indent=2))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="ats-sandbox", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version=f"ats-sandbox {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def data_flags(p, store: bool = True):
+        p.add_argument("--seed", help="sandbox seed, overriding the fixtures' (SANDBOX_SEED)")
+        p.add_argument("--fixtures", help="fixtures directory (SANDBOX_FIXTURES, default: the packaged fixtures)")
+        p.add_argument("--vendors", help="comma-separated vendors to serve (SANDBOX_VENDORS, default all)")
+        if store:
+            p.add_argument("--data-dir", help="where the store lives (SANDBOX_DATA_DIR, default .sandbox-data)")
+            p.add_argument("--store", help="the store's URL (SANDBOX_STORE, default sqlite:///<data-dir>/sandbox.sqlite3)")
+
+    p = sub.add_parser("serve", help="run the sandbox under gunicorn")
+    p.add_argument("--host", help="bind address (SANDBOX_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (SANDBOX_PORT, default 8080)")
+    p.add_argument("--workers", type=int, help="gunicorn workers (SANDBOX_WORKERS, default 2)")
+    data_flags(p)
+    p.add_argument("--now", help="freeze the sandbox clock at this ISO 8601 instant (SANDBOX_NOW)")
+    p.add_argument("--rate-limit", type=int,
+                   help="every vendor's rate limit per its window, instead of its default (SANDBOX_RATE_LIMIT)")
+    p.add_argument("--failure-limit", action="store_true",
+                   help="Merge's limit of 20 failed requests per client address in 10 s (SANDBOX_FAILURE_LIMIT)")
+    p.add_argument("--journal-size", type=int, help="requests the journal keeps (SANDBOX_JOURNAL_SIZE, default 1000)")
+    p.add_argument("--body-timeout", type=float,
+                   help="seconds a client has to send a whole request before it gets 408 (SANDBOX_BODY_TIMEOUT, default 10)")
+    p.add_argument("--insecure-admin", action="store_true",
+                   help="serve beyond loopback without SANDBOX_ADMIN_TOKEN (SANDBOX_INSECURE_ADMIN)")
+
+    p = sub.add_parser("accounts", help="print every credential the sandbox accepts")
+    data_flags(p, store=False)
+    p.add_argument("--json", action="store_true", help="print JSON, as GET /_sandbox/accounts answers")
+
+    p = sub.add_parser("dump", help="print a world as a vendor renders it, one JSON object a line")
+    p.add_argument("world", help="a world's key (acme, globex, ...)")
+    p.add_argument("--vendor", required=True, help="whose rendering: merge, kombo, truto or bindbee")
+    p.add_argument("--resource", default="interviews", help="what to list (default interviews; jobs, candidates, ...)")
+    data_flags(p, store=False)
+
+    p = sub.add_parser("openapi", help="print the OpenAPI 3 document of what is served for a vendor")
+    p.add_argument("vendor", help="merge, kombo, truto or bindbee")
+
+    def remote(name: str, text: str):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--url", default=os.environ.get("ATS_SANDBOX_URL") or DEFAULT_URL,
+                       help=f"the running server (ATS_SANDBOX_URL, default {DEFAULT_URL})")
+        p.add_argument("--admin-token", default=os.environ.get("SANDBOX_ADMIN_TOKEN") or None,
+                       help="its admin token (SANDBOX_ADMIN_TOKEN)")
+        return p
+
+    remote("reset", "put a running server back to its generated worlds, with an empty journal")
+    p = remote("clock", "show or move a running server's clock")
+    p.add_argument("--set", metavar="ISO", help="set it to this instant (2026-12-01T09:00:00Z)")
+    p.add_argument("--advance", metavar="DURATION", help="move it on by an ISO 8601 duration (PT2H, P1D)")
+    p.add_argument("--simulate", action="store_true", help="with --advance: what would happen upstream meanwhile")
+    p.add_argument("--freeze", dest="frozen", action="store_const", const=True, help="stop it")
+    p.add_argument("--unfreeze", dest="frozen", action="store_const", const=False, help="let it run")
+    p = remote("simulate", "make upstream changes in a world of a running server")
+    p.add_argument("world")
+    p.add_argument("counts", nargs="*", metavar="CHANGE=COUNT",
+                   help="created, rescheduled, completed, cancelled, deleted (interviews)")
+    p.add_argument("--from", dest="start", metavar="ISO", help="the window's start")
+    p.add_argument("--to", dest="end", metavar="ISO", help="the window's end")
+    p = remote("fault", "add a fault rule to a running server (or --list, --clear)")
+    p.add_argument("--list", action="store_true", help="print the rules")
+    p.add_argument("--clear", action="store_true", help="remove every rule")
+    for flag, kind, text in (("vendor", str, "only this vendor's requests"), ("credential", str, "only this credential's (an id)"),
+                             ("world", str, "only this world's"), ("method", str, "only this method"),
+                             ("path", str, "only paths matching this glob"), ("status", int, "answer this status"),
+                             ("latency", str, "wait this many ms, or LOW-HIGH"),
+                             ("action", str, "reset, empty, truncate or drift"),
+                             ("drift", str, "with --action drift: enum,new,missing,null"),
+                             ("times", int, "the first N matches only"), ("every", int, "every Nth match"),
+                             ("probability", float, "each match with this probability"),
+                             ("seed", str, "the probability's seed")):
+        p.add_argument(f"--{flag}", type=kind, help=text)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser()
+    ns = args.parse_args(argv)
+    if ns.command in ("reset", "clock", "simulate", "fault"):
+        return _quietly(lambda: control(ns))
     try:
         settings = _settings(ns)
     except ValueError as exc:
-        parser.error(str(exc))
+        args.error(str(exc))
     if ns.command == "serve":
         return serve(settings)
+    if ns.command == "accounts":
+        return _quietly(lambda: accounts(settings, ns.json))
+    if ns.command == "dump":
+        return _quietly(lambda: dump(settings, ns.world, ns.vendor, ns.resource))
+    return _quietly(lambda: openapi(ns.vendor))
+
+
+def _quietly(run) -> int:
+    """`run()`, with the answers a script meets as one line on stderr, not a traceback: a reader that
+    stops early (`| head -1`), a server that is not there or refuses."""
+    from sandbox.client import ControlError
+
     try:
-        return accounts(settings, ns.json)
+        return run()
     except ValueError as exc:
         print(f"ats-sandbox: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader has gone: nothing more is written, and the interpreter's last flush must not fail either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except ControlError as exc:
+        print(f"ats-sandbox: the server answered {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"ats-sandbox: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

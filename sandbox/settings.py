@@ -10,7 +10,10 @@ from pathlib import Path
 from sandbox.vendors import NAMES as VENDORS
 from sandbox.world.model import utc
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# A wheel carries the default fixtures inside the package; a source tree has them at its top.
+_HERE = Path(__file__).resolve().parent
+DEFAULT_FIXTURES = next((p for p in (_HERE / "default_fixtures", _HERE.parent / "fixtures") if p.is_dir()),
+                        _HERE / "default_fixtures")
 
 
 @dataclass(frozen=True)

@@ -107,27 +107,6 @@ def test_acknowledged_writes_survive_a_crash_and_restarts_keep_the_bytes(tmp_pat
         second.stop()
 
 
-def test_the_dockerfile_command_serves_and_its_healthcheck_passes(tmp_path):
-    text = (ROOT / "Dockerfile").read_text()
-    cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
-    health = json.loads(re.search(r"HEALTHCHECK [^[]*?CMD (\[.*?\])$", text, re.M | re.S).group(1))
-    env = dict(re.findall(r"(SANDBOX_\w+)=(\S+)", text))
-    assert env == {"SANDBOX_HOST": "0.0.0.0", "SANDBOX_PORT": "8080", "SANDBOX_DATA_DIR": "/data",
-                   "SANDBOX_INSECURE_ADMIN": "1"}  # it may listen beyond loopback without a token
-    bin_dir = Path(sys.executable).parent
-    server = Server(tmp_path / "data", command=[str(bin_dir / cmd[0]), *cmd[1:]])
-    try:
-        check = subprocess.run([str(bin_dir / "python"), *health[1:]], env={**os.environ, "SANDBOX_PORT": str(server.port)},
-                               timeout=10)
-        assert check.returncode == 0
-        assert requests.get(server.url + BASE, headers=merge_headers(), timeout=5).status_code == 200
-    finally:
-        server.stop()
-    stopped = subprocess.run([str(bin_dir / "python"), *health[1:]], env={**os.environ, "SANDBOX_PORT": str(server.port)},
-                             timeout=10, capture_output=True)
-    assert stopped.returncode != 0
-
-
 def test_make_run_serves_the_default_fixtures(tmp_path):
     assert re.search(r"^run:.*\n\t(.+)$", (ROOT / "Makefile").read_text(), re.M).group(1) == "$(BIN)/ats-sandbox serve"
     server = Server(tmp_path / "data", command=["make", "--no-print-directory", "-s", "run"])

@@ -28,6 +28,8 @@ class Timestamp(fields.Field):
 
     A `+` sent unencoded in a query string arrives as a space; that is read as the `+` it was."""
 
+    openapi = {"type": "string", "format": "date-time"}
+
     default_error_messages = {"invalid": "Enter a valid date/time."}
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
@@ -42,6 +44,8 @@ class Timestamp(fields.Field):
 class Uuid(fields.Field):
     """A UUID in any of its spellings, kept as the store's 32-hex id."""
 
+    openapi = {"type": "string", "format": "uuid"}
+
     default_error_messages = {"invalid": "Enter a valid UUID."}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
@@ -53,6 +57,8 @@ class Uuid(fields.Field):
 
 class Choices(fields.Field):
     """A comma-separated list, each item one of `choices`; kept as a frozenset."""
+
+    openapi = {"type": "string"}
 
     default_error_messages = {"invalid_choice": "Select a valid choice. {value} is not one of the available choices."}
 

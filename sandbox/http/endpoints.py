@@ -16,10 +16,11 @@ for what is truly vendor-specific (writes, metadata).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, NamedTuple
+from typing import Callable, Iterator, Mapping, NamedTuple
 
 import orjson
 from flask import Blueprint, g, request
+from werkzeug.datastructures import MultiDict
 
 from sandbox.http import errors
 from sandbox.http.args import QueryArgs, parse
@@ -92,10 +93,17 @@ class Listing:
                     return shaped(args, world, [row.record(self.kind) for row in page.rows], out)
                 return self.envelope(rendered(ctx, world, self, page.rows, variant), out)
 
-            variant, empty, horizon = _variant(self, ctx, args), getattr(ctx, "empty", False), ctx.horizon
+            variant, empty, horizon = _variant(self, ctx.sb, args), getattr(ctx, "empty", False), ctx.horizon
             return json_response(kept(ctx, world_key, build, (variant, empty, horizon)))
 
         return list_records
+
+    def every_record(self, sb, world_key: str, query: Mapping | None = None) -> Iterator[dict]:
+        """Every record this listing serves for `query` (default: none), rendered, in its order (`ats-sandbox dump`)."""
+        args = self.args.load(self.args.decode(MultiDict(query or {})))
+        render = renderer(self, sb, world_key, args)
+        for row in sb.store.page(world_key, self.query(args, sb.store.snapshot(world_key)), limit=None):
+            yield render(row.record(self.kind))
 
 
 @dataclass(frozen=True)
@@ -132,10 +140,16 @@ class Retrieve:
                     return shaped(args, world, rows[0].record(self.kind))
                 return rendered(ctx, world, self, rows, variant)
 
-            variant, empty, horizon = _variant(self, ctx, args), getattr(ctx, "empty", False), ctx.horizon
+            variant, empty, horizon = _variant(self, ctx.sb, args), getattr(ctx, "empty", False), ctx.horizon
             return json_response(kept(ctx, world_key, build, (variant, empty, horizon)))
 
         return retrieve_record
+
+    def every_record(self, sb, world_key: str, query: Mapping | None = None) -> Iterator[dict]:
+        """Every record this endpoint finds, rendered for `query` (default: none)."""
+        render = renderer(self, sb, world_key, self.args.load(self.args.decode(MultiDict(query or {}))))
+        for row in sb.store.page(world_key, Query(self.kind, (), self.include_deleted, self.include_shell), limit=None):
+            yield render(row.record(self.kind))
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,11 @@ class Route:
     view_function: Callable
     methods: tuple[str, ...] = ("GET",)
     any_state: bool = False  # answers whatever the connection's state (its own status, say)
+    # for its OpenAPI description (sandbox/openapi.py): the query and body schemas the view reads, and
+    # `example(sandbox, credential) -> (path values, JSON body)`, a request it answers with success
+    args: QueryArgs | None = None
+    body: object = None  # a marshmallow Schema
+    example: Callable | None = None
 
     def view(self):
         return self.view_function
@@ -161,6 +180,14 @@ def blueprint(name: str, endpoints: tuple[Endpoint, ...]) -> Blueprint:
         endpoint = view.__name__ if isinstance(e, Route) else f"{e.kind}_{type(e).__name__.lower()}"
         bp.add_url_rule(e.path, endpoint=endpoint, view_func=view, methods=list(e.methods))
     return bp
+
+
+def renderer(endpoint: Listing | Retrieve, sb, world_key: str, args: Mapping | None = None) -> Callable[[object], dict]:
+    """record -> the endpoint's rendering of it in `world_key` for parsed `args` (default: none sent),
+    outside a request."""
+    args = endpoint.args.load({}) if args is None else args
+    world, variant = sb.store.snapshot(world_key), _variant(endpoint, sb, args)
+    return lambda record: endpoint.render(world, record, variant)
 
 
 def _scope(endpoint: Listing) -> Callable:
@@ -190,10 +217,10 @@ def rendered(ctx, world: World, endpoint: Listing | Retrieve, rows, variant: tup
 NOTHING = (Filter("id", "in", ()),)
 
 
-def _variant(endpoint: Listing | Retrieve, ctx, args: Mapping) -> tuple:
+def _variant(endpoint: Listing | Retrieve, sb, args: Mapping) -> tuple:
     """The query's variant, and the sandbox's date for a clocked endpoint."""
     variant = endpoint.variant(args)
-    return (*variant, ctx.sb.clock.now().date()) if endpoint.clocked else variant
+    return (*variant, sb.clock.now().date()) if endpoint.clocked else variant
 
 
 def kept(ctx, world_key: str, build: Callable[[World], bytes], depends: tuple = ()) -> bytes:

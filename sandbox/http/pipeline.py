@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import orjson
 from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException
 
@@ -141,10 +142,24 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
     app.extensions["sandbox"].any_state = {f"{name}.{e.view().__name__}" for v in vendors
                                            for name in (v.name, f"{v.name}_root")
                                            for e in v.endpoints if getattr(e, "any_state", False)}
+    # each vendor's OpenAPI document, open to all like the vendors' own
+    app.add_url_rule("/<vendor>/openapi.json", endpoint="openapi", view_func=openapi_document)
     app.before_request(begin)
     app.after_request(finish)
     app.teardown_request(end)
     app.register_error_handler(Exception, render_error)
+
+
+def openapi_document(vendor: str):
+    from sandbox import openapi
+
+    sb = sandbox()
+    served = sb.accounts.vendors.get(vendor)
+    if served is None:
+        raise errors.NotFound(f"No vendor {vendor!r} is served here; these are: {', '.join(sorted(sb.accounts.vendors))}.")
+    if vendor not in sb.documents:  # sampled once per process: a second or so
+        sb.documents[vendor] = orjson.dumps(openapi.document(served))
+    return json_response(sb.documents[vendor])
 
 
 def credential_inputs(vendor: Vendor, fixtures) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -166,7 +181,7 @@ def begin() -> None:
     req, ctx, sb = request._get_current_object(), g._get_current_object(), sandbox()
     ctx.started, ctx.sb = time.perf_counter(), sb
     sb.store.pin()  # one look at whether the store changed, for the whole request
-    vendor = ctx.vendor = sb.vendor_of(req.path)
+    vendor = ctx.vendor = sb.vendor_of(req.path) if req.endpoint != "openapi" else None
     if vendor is None or req.url_rule is None:
         return  # not a vendor's path, or no such route: the error handler answers
     # 0. A client address past the vendor's failure limit is refused before anything is read.

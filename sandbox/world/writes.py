@@ -63,3 +63,11 @@ def new_scorecard(world: World, created: datetime, *, interview: Interview, inte
                      interview_id=interview.id, interviewer_id=interviewer_id, overall_recommendation=recommendation,
                      remote_created_at=submitted_at.replace(microsecond=0), submitted_at=submitted_at.replace(microsecond=0),
                      created_at=created, modified_at=created)
+
+
+def first_interview(sb, world_key: str) -> tuple[World, Interview]:
+    """A world, and its first interview that is neither deleted nor a shell (a write's example uses its people)."""
+    from sandbox.world.store import Query
+
+    (row,) = sb.store.page(world_key, Query("interview"), limit=1)
+    return sb.store.snapshot(world_key), row.record("interview")

@@ -21,6 +21,8 @@ def problem(kind: str, msg: str, **extra) -> ValidationError:
 
 
 class Bool(fields.Field):
+    openapi = {"type": "boolean"}
+
     def _deserialize(self, value, attr, data, **kwargs) -> bool:
         if str(value).lower() not in TRUE | FALSE:
             raise problem("bool_parsing", "Input should be a valid boolean, unable to interpret input")
@@ -28,6 +30,8 @@ class Bool(fields.Field):
 
 
 class PageSize(fields.Field):
+    openapi = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         if not re.fullmatch(r"\s*[+-]?\d+\s*", str(value)):
             raise problem("int_parsing", "Input should be a valid integer, unable to parse string as an integer")
@@ -41,6 +45,8 @@ class PageSize(fields.Field):
 
 
 class When(fields.Field):
+    openapi = {"type": "string", "format": "date-time"}
+
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             return utc(str(value).replace(" ", "+"))
@@ -51,6 +57,8 @@ class When(fields.Field):
 
 class Ids(fields.Field):
     """A comma list of Bindbee ids (version-7 UUIDs), kept as world ids."""
+
+    openapi = {"type": "string", "description": "comma-separated"}
 
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
         out, bad = [], []
@@ -68,6 +76,8 @@ class Ids(fields.Field):
 class Words(fields.Field):
     """A comma list of strings."""
 
+    openapi = {"type": "string", "description": "comma-separated"}
+
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
         return tuple(p.strip() for p in str(value).split(",") if p.strip())
 
@@ -75,6 +85,8 @@ class Words(fields.Field):
 class Expand(fields.Field):
     """`organizer[first_name,email],application`: relations, each optionally with the fields of it to
     keep (INFERRED from Bindbee's "specify required fields in []")."""
+
+    openapi = {"type": "string", "description": "relation[field,...],..."}
 
     def __init__(self, relations: dict[str, tuple[str, ...]], **kwargs):
         super().__init__(load_default=(), **kwargs)

@@ -19,7 +19,7 @@ from sandbox.http.endpoints import Listing, PageOut, Route
 from sandbox.http.filters import By, parameters, where
 from sandbox.vendors.kombo import render, writes
 from sandbox.vendors.kombo.errors import INTEGRATION_NOT_FOUND
-from sandbox.vendors.kombo.schemas import CommaList, ListArgs
+from sandbox.vendors.kombo.schemas import CommaList, InterviewUpdate, InterviewWrite, ListArgs
 from sandbox.world.store import Query, compare
 
 CURSOR = ScopedCursor()
@@ -116,9 +116,12 @@ ENDPOINTS = (
         embeds=("stage",)),
     listing("/ats/users", "user", render.user, {"emails": By(CommaList(), "email")}),
     listing("/ats/application-stages", "stage", render.application_stage),
-    Route("/ats/applications/<application_id>/interviews", writes.create_interview, methods=("POST",)),
-    Route("/ats/applications/<application_id>/interviews", writes.update_interview, methods=("PATCH",)),
+    Route("/ats/applications/<application_id>/interviews", writes.create_interview, methods=("POST",),
+          body=InterviewWrite(), example=writes.example),
+    Route("/ats/applications/<application_id>/interviews", writes.update_interview, methods=("PATCH",),
+          body=InterviewUpdate(), example=lambda sb, credential: writes.example(sb, credential, update=True)),
     Route("/check-api-key", check_api_key, any_state=True),  # the key's, not an integration's
-    Route("/integrations/<integration_id>", integration, any_state=True),
+    Route("/integrations/<integration_id>", integration, any_state=True,
+          example=lambda sb, credential: ({"integration_id": credential.values["integration_id"]}, None)),
     Route("/force-sync", force_sync, methods=("POST",), any_state=True),
 )

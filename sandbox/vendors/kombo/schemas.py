@@ -10,6 +10,8 @@ DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 250
 
 
 class CommaList(fields.Field):
+    openapi = {"type": "string", "description": "comma-separated"}
+
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
         return tuple(v.strip() for v in str(value).split(",") if v.strip())
 

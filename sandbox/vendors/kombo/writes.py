@@ -12,7 +12,7 @@ from sandbox.http.context import json_response, sandbox
 from sandbox.vendors.kombo import render
 from sandbox.vendors.kombo.schemas import InterviewUpdate, InterviewWrite
 from sandbox.world.model import Location
-from sandbox.world.writes import new_interview
+from sandbox.world.writes import first_interview, new_interview
 
 _create, _update = InterviewWrite(), InterviewUpdate()
 SUCCESS_EMPTY = {"status": "success", "data": {}}
@@ -52,6 +52,19 @@ def _write(schema, application_id: str):
     app = _application(world, application_id)
     fields = load(schema, json_object())
     return sb, account, world, app, fields, *_people(world, fields), *_place(fields)
+
+
+def example(sb, credential, update: bool = False) -> tuple[dict, dict]:
+    """A write the credential's world accepts, for the OpenAPI description: its first interview's
+    application and people."""
+    _, interview = first_interview(sb, credential.world)
+    body = {"title": "Onsite", "start_time": "2026-12-01T10:00:00Z", "end_time": "2026-12-01T11:00:00Z",
+            "interviewer_user_ids": [render.kid(u) for u in interview.interviewer_ids],
+            "organizer_user_id": render.kid(interview.organizer_id),
+            "location": {"type": "VIRTUAL", "address": "https://meet.example.com/onsite"}}
+    if update:
+        body["interview_id"] = render.kid(interview.id)
+    return {"application_id": render.kid(interview.application_id)}, body
 
 
 def create_interview(application_id: str):

@@ -18,7 +18,7 @@ from sandbox.http.endpoints import Listing, PageOut, Retrieve, Route
 from sandbox.http.filters import By, parameters
 from sandbox.http.filters import where as matching
 from sandbox.vendors.merge import receivers, render, writes
-from sandbox.vendors.merge.schemas import CommaList, ListArgs, RetrieveArgs, args
+from sandbox.vendors.merge.schemas import CommaList, CreateArgs, InterviewRequest, ListArgs, RetrieveArgs, args
 from sandbox.world.store import Filter, Query, compare
 
 CURSOR = DrfCursor()
@@ -90,7 +90,8 @@ def resync():
 
 ALL = ("application", "user", "stage", "candidate", "job")
 ENDPOINTS = (
-    Route("/ats/v1/interviews", writes.create_interview, methods=("POST",)),
+    Route("/ats/v1/interviews", writes.create_interview, methods=("POST",), args=CreateArgs(), body=InterviewRequest(),
+          example=writes.example),
     Route("/ats/v1/interviews/meta/post", writes.meta_post),
     *model("/ats/v1/interviews", "interview", render.interview,
            expands=("application", "interviewers", "job_interview_stage", "organizer"), enums=("status",),
@@ -126,5 +127,6 @@ ENDPOINTS = (
     Route("/ats/v1/sync-status", sync_status),
     Route("/ats/v1/sync-status/resync", resync, methods=("POST",)),
     Route("/ats/v1/webhook-receivers", receivers.list_receivers),
-    Route("/ats/v1/webhook-receivers", receivers.create_receiver, methods=("POST",)),
+    Route("/ats/v1/webhook-receivers", receivers.create_receiver, methods=("POST",),
+          body=receivers.WebhookReceiverRequest(), example=lambda sb, credential: ({}, receivers.EXAMPLE)),
 )

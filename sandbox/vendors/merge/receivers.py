@@ -27,6 +27,7 @@ class WebhookReceiverRequest(Schema):
 
 
 _request = WebhookReceiverRequest()
+EXAMPLE = {"event": "candidate.created", "is_active": True, "key": "whsec-example"}  # for the OpenAPI description
 
 
 def _shown(receiver: dict) -> dict:

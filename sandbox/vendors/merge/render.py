@@ -78,14 +78,19 @@ def job(world: World, j: Job, view: View = DEFAULT) -> dict:
             "hiring_managers": [], "recruiters": [], **_tail(j)}
 
 
+def _contact(c: Candidate) -> dict:
+    """An email address's or phone number's own timestamps (ats_v3.yml `EmailAddress`, `PhoneNumber`): the candidate's."""
+    return {"created_at": ts(c.created_at), "modified_at": ts(c.modified_at), "remote_was_deleted": False}
+
+
 def candidate(world: World, c: Candidate, view: View = DEFAULT) -> dict:
     applications = world.related("application", "candidate_id", c.id)
     return {**_common(c), "first_name": c.first_name, "last_name": c.last_name, "company": c.company,
             "title": c.title, "remote_created_at": ts(c.remote_created_at), "remote_updated_at": ts(c.modified_at),
             "last_interaction_at": ts(max((a.modified_at for a in applications), default=c.modified_at)),
             "is_private": False, "can_email": True, "locations": [],
-            "phone_numbers": [{"value": c.phone, "phone_number_type": "MOBILE"}],
-            "email_addresses": [{"value": c.email, "email_address_type": "PERSONAL"}],
+            "phone_numbers": [{**_contact(c), "value": c.phone, "phone_number_type": "MOBILE"}],
+            "email_addresses": [{**_contact(c), "value": c.email, "email_address_type": "PERSONAL"}],
             "urls": [], "tags": [],
             "applications": [application(world, a) if "applications" in view.expand else mid(a.id)
                              for a in applications],
@@ -176,11 +181,14 @@ MODELS = ("ScheduledInterview", "Application", "Candidate", "RemoteUser", "Job",
 
 
 def sync_status(state: str, sync: dict) -> list[dict]:
-    """SyncStatus of each model the sandbox serves: all sync together here."""
+    """SyncStatus of each model the sandbox serves: all sync together here, and a sync ends as it starts
+    (INFERRED: the first is still running in an initial sync)."""
     result = SYNC_RESULT[sync["outcome"]]
     status = {"initial_sync": "SYNCING", "paused": "PAUSED"}.get(state, result)
+    finished = None if state == "initial_sync" else ts(sync["last_sync"])
     return [{"model_name": m, "model_id": f"ats.{m}", "last_sync_start": ts(sync["last_sync"]),
-             "next_sync_start": ts(sync["next_sync"]), "last_sync_result": result, "status": status,
+             "next_sync_start": ts(sync["next_sync"]), "last_sync_result": result, "last_sync_finished": finished,
+             "status": status,
              "is_initial_sync": state == "initial_sync", "selective_sync_configurations_usage": "IN_LAST_SYNC"}
             for m in MODELS]
 

@@ -79,6 +79,14 @@ class InterviewWrite(Schema):
 WRITABLE = tuple(InterviewWrite().fields)
 
 
+class InterviewRequest(Schema):
+    """`ScheduledInterviewEndpointRequest`, as the OpenAPI description shows it (the view reads the body
+    field by field, to report each problem as Merge does)."""
+
+    model = fields.Nested(InterviewWrite, required=True)
+    remote_user_id = fields.String(required=True)
+
+
 def request_schema() -> dict:
     """The JSON-Schema-like description `GET /interviews/meta/post` returns."""
     uuid_ref = {"type": "string", "format": "uuid"}

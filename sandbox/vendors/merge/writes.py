@@ -3,6 +3,8 @@ model against the platform's requirements and answers 201 with the model, warnin
 
 from __future__ import annotations
 
+import uuid
+
 import orjson
 from flask import g, request
 from marshmallow import ValidationError
@@ -15,11 +17,22 @@ from sandbox.vendors.merge.errors import WriteRejected, problem
 from sandbox.vendors.merge.schemas import WRITABLE, CreateArgs, InterviewWrite, request_schema
 from sandbox.world.model import Location
 from sandbox.world.platforms import derived_id, platform
-from sandbox.world.writes import new_interview
+from sandbox.world.writes import first_interview, new_interview
 
 _create_args, _write = CreateArgs(), InterviewWrite()
 STATUS_IN = {"SCHEDULED": "scheduled", "AWAITING_FEEDBACK": "awaiting_feedback", "COMPLETE": "complete"}
 WRITE_PLATFORMS = ("greenhouse",)  # Merge lists POST /interviews model fields for Greenhouse alone
+
+
+def example(sb, credential) -> tuple[dict, dict]:
+    """A write the credential's world accepts, for the OpenAPI description: its first interview's people
+    and stage, anew."""
+    world, interview = first_interview(sb, credential.world)
+    model = {"application": str(uuid.UUID(hex=interview.application_id)),
+             "job_interview_stage": str(uuid.UUID(hex=interview.stage_id)),
+             "interviewers": [str(uuid.UUID(hex=u)) for u in interview.interviewer_ids],
+             "start_at": "2026-12-01T10:00:00Z", "end_at": "2026-12-01T11:00:00Z"}
+    return {}, {"model": model, "remote_user_id": world.users[interview.organizer_id].remote_id}
 
 
 def meta_post():

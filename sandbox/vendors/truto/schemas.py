@@ -44,6 +44,8 @@ def bracketed(args) -> dict:
 class Names(fields.Field):
     """A list of names: an array, or one comma-separated string."""
 
+    openapi = {"type": "string", "description": "comma-separated, or repeated"}
+
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
         items = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str) for v in items):
@@ -53,6 +55,8 @@ class Names(fields.Field):
 
 class Range(fields.Field):
     """`field=<time>` (equal), or `field[gt|gte|lt|lte|eq]=<time>`: the unified operators."""
+
+    openapi = {"type": "string", "format": "date-time", "description": "or field[gt|gte|lt|lte|eq]=<time>"}
 
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[tuple[str, datetime], ...]:
         parts = value if isinstance(value, dict) else {"eq": value}
@@ -65,6 +69,8 @@ class Range(fields.Field):
 
 
 class Ids(fields.Field):
+    openapi = {"type": "string", "description": "comma-separated"}
+
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
         if not isinstance(value, str):
             raise ValidationError("Must be a string.")

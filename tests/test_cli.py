@@ -1,0 +1,155 @@
+"""`ats-sandbox` as a terminal and a CI script meet it: each command's output, exit status and errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from sandbox import __version__
+from tests.helpers import ROOT, Server, accounts, visible, world
+
+CLI = str(Path(sys.executable).parent / "ats-sandbox")
+TOKEN = "cli-admin-token"
+
+
+def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120, cwd=ROOT, **kwargs)
+
+
+def test_version_prints_the_package_version():
+    out = run("--version")
+    assert (out.returncode, out.stdout, out.stderr) == (0, f"ats-sandbox {__version__}\n", "")
+
+
+def test_help_names_every_command_with_an_example():
+    out = run("--help")
+    assert out.returncode == 0
+    for command in ("serve", "accounts", "dump", "openapi", "reset", "clock", "simulate", "fault"):
+        assert f"  ats-sandbox {command}" in out.stdout and f"    {command} " in out.stdout
+
+
+def test_no_command_is_a_usage_error():
+    out = run()
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.splitlines()[-1] == "ats-sandbox: error: the following arguments are required: COMMAND"
+
+
+def test_accounts_prints_an_aligned_table_of_every_credential():
+    lines = run("accounts").stdout.splitlines()
+    assert lines[0].split() == ["VENDOR", "WORLD", "PLATFORM", "STATE", "SEND"]
+    assert lines[1] == ("merge    acme      greenhouse  healthy        /merge/api -H 'Authorization: Bearer "
+                        "merge-sandbox-key' -H 'X-Account-Token: acme-greenhouse-account-token'")
+    assert len(lines) == 1 + len(accounts())
+    truto = next(line for line in lines if line.startswith("truto    acme"))
+    assert "/truto?integrated_account_id=62f44730-dd91-461e-bd6a-aedd9e0ad79d -H 'Authorization: Bearer " in truto
+    assert {line.index("SEND") if n == 0 else line.index(" /") + 1 for n, line in enumerate(lines)} == {lines[0].index("SEND")}
+
+
+def test_accounts_json_is_the_listing_the_control_plane_serves():
+    listed = json.loads(run("accounts", "--json").stdout)
+    assert [(a["id"], a["headers"], a["query"], a["state"]) for a in listed] == \
+        [(a["id"], a["headers"], a["query"], a["state"]) for a in accounts()]
+
+
+@pytest.mark.parametrize("args", [["accounts"], ["accounts", "--json"], ["dump", "acme", "--vendor", "merge"]])
+def test_output_piped_into_head_ends_cleanly(args):
+    pipeline = subprocess.run(f"{CLI} {' '.join(args)} | head -1; exit ${{PIPESTATUS[0]}}", shell=True,
+                              executable="/bin/bash", capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert pipeline.returncode == 0
+    assert len(pipeline.stdout.splitlines()) == 1
+    assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr
+
+
+def test_dump_prints_the_world_as_the_vendor_renders_it_one_object_a_line():
+    out = run("dump", "acme", "--vendor", "kombo")
+    assert out.returncode == 0
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(records) == len(visible(world("acme")))
+    assert records[0]["title"] and records[0]["id"] and set(records[0]) >= {"starting_at", "ending_at", "users"}
+    # the same as a page of the vendor's own listing
+    jobs = [json.loads(line) for line in run("dump", "globex", "--vendor", "merge", "--resource", "jobs").stdout.splitlines()]
+    assert [j["name"] for j in jobs] == [j.title for j in sorted(world("globex").jobs.values(), key=lambda j: j.created_at)]
+
+
+@pytest.mark.parametrize("args, error", [
+    (["dump", "nowhere", "--vendor", "merge"], "ats-sandbox: no world 'nowhere'; the worlds are acme, globex, initech, umbrella"),
+    (["dump", "acme", "--vendor", "merge", "--resource", "offers"],
+     "ats-sandbox: merge lists no offers; it lists applications, candidates, interviews, jobs, scorecards, stages, users"),
+    (["openapi", "workable"], "ats-sandbox: unknown vendor 'workable'; known: merge, kombo, truto, bindbee"),
+])
+def test_a_bad_name_is_one_line_on_stderr_and_status_2(args, error):
+    out = run(*args)
+    assert (out.returncode, out.stdout, out.stderr) == (2, "", error + "\n")
+
+
+def test_openapi_prints_the_vendors_document():
+    doc = json.loads(run("openapi", "truto").stdout)
+    assert doc["openapi"] == "3.0.3" and doc["servers"] == [{"url": "/truto"}]
+    assert "/unified/ats/interviews" in doc["paths"]
+
+
+# ---- the control plane of a running server ----
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("cli") / "data", workers=1, admin_token=TOKEN)
+    yield srv
+    srv.stop()
+
+
+def remote(running, *args: str) -> subprocess.CompletedProcess:
+    return run(*args, "--url", running.url, "--admin-token", TOKEN)
+
+
+def test_clock_shows_sets_and_advances_the_servers_clock(running):
+    assert json.loads(remote(running, "clock", "--set", "2026-12-01T09:00:00Z", "--freeze").stdout) == \
+        {"now": "2026-12-01T09:00:00Z", "frozen": True}
+    assert json.loads(remote(running, "clock").stdout)["now"] == "2026-12-01T09:00:00Z"
+    moved = json.loads(remote(running, "clock", "--advance", "PT2H", "--simulate").stdout)
+    assert moved["now"] == "2026-12-01T11:00:00Z" and isinstance(moved["changes"], list)
+
+
+def test_simulate_makes_changes_and_reset_undoes_them(running):
+    out = remote(running, "simulate", "globex", "created=2", "cancelled=1")
+    changes = json.loads(out.stdout)["changes"]
+    assert out.returncode == 0 and sorted(c["change"] for c in changes) == ["cancelled", "created", "created"]
+    assert json.loads(remote(running, "reset").stdout) == {"status": "reset"}
+    assert requests.get(f"{running.url}/_sandbox/clock", headers=running.admin, timeout=5).json()["frozen"] is False
+
+
+def test_fault_adds_lists_and_clears_rules(running):
+    added = json.loads(remote(running, "fault", "--vendor", "kombo", "--status", "503", "--times", "1").stdout)
+    assert added["vendor"] == "kombo" and added["status"] == 503 and added["times"] == 1
+    kombo = next(a for a in accounts() if a["vendor"] == "kombo")
+    assert requests.get(f"{running.url}/kombo/v1/ats/jobs", headers=kombo["headers"], timeout=5).status_code == 503
+    assert [r["id"] for r in json.loads(remote(running, "fault", "--list").stdout)] == [added["id"]]
+    assert json.loads(remote(running, "fault", "--clear").stdout) == {"status": "ok"}
+    assert json.loads(remote(running, "fault", "--list").stdout) == []
+
+
+@pytest.mark.parametrize("args, error", [
+    (["fault", "--status", "999"], "ats-sandbox: the server answered 400: "),
+    (["simulate", "nowhere", "created=1"], "ats-sandbox: the server answered 404: no world 'nowhere'"),
+    (["simulate", "acme", "created"], "ats-sandbox: expected CHANGE=COUNT (created=2), not 'created'"),
+])
+def test_a_refused_control_call_is_one_line_on_stderr(running, args, error):
+    out = remote(running, *args)
+    assert out.returncode in (1, 2) and out.stdout == "" and out.stderr.startswith(error)
+    assert len(out.stderr.splitlines()) == 1
+
+
+def test_a_locked_server_refuses_the_cli_without_its_token(running):
+    out = run("reset", "--url", running.url, env={"PATH": "/usr/bin:/bin"})
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr.startswith("ats-sandbox: the server answered 401: the control plane needs Authorization")
+
+
+def test_a_server_that_is_not_there_is_one_line_on_stderr():
+    out = run("reset", "--url", "http://127.0.0.1:9")
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr.startswith("ats-sandbox: ") and len(out.stderr.splitlines()) == 1
