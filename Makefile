@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+AXE := tests/.node/node_modules/axe-core/axe.min.js
 
-.PHONY: run test fuzz bench wrk clean
+.PHONY: run test fuzz bench wrk chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/ats-sandbox serve
 
-test: $(VENV)/.installed-test wrk
+test: $(VENV)/.installed-test wrk chromium $(AXE)
 	$(BIN)/python -m pytest
 
 # The vendors' own OpenAPI files, many examples per operation (make test tries a few).
@@ -34,5 +35,14 @@ wrk:
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
+# The dashboard's tests drive Debian's Chromium through Playwright (Playwright's own browser download is not used),
+# and check it with axe-core from npm.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "chromium is needed: apt-get install chromium" >&2; exit 1; }
+
+$(AXE):
+	npm install --silent --no-save --no-audit --no-fund --prefix tests/.node axe-core@4.14.1
+
 clean:
-	rm -rf $(VENV) .venv-truto .sandbox-data .pytest_cache
+	rm -rf $(VENV) .venv-truto .sandbox-data .pytest_cache tests/.node tests/artifacts

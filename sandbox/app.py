@@ -102,9 +102,11 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False
     app.extensions["sandbox"] = sb
+    from sandbox import web
     from sandbox.admin.routes import bp as admin
 
     app.register_blueprint(admin, url_prefix="/_sandbox")
+    app.register_blueprint(web.bp)  # the dashboard at /
     pipeline.install(app, list(vendors.values()))
     if fixtures.webhooks:  # an in-process sandbox starts with its first request (gunicorn's workers when forked)
         app.before_request(sb.webhooks.start)

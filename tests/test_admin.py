@@ -108,3 +108,33 @@ def test_with_an_admin_token_a_request_asks_for_a_fault_only_with_the_token(lock
     faulted = requests.get(url, headers={**merge["headers"], "X-Sandbox-Fault": "503", "X-Sandbox-Token": TOKEN},
                            timeout=10)
     assert faulted.status_code == 503
+
+
+def test_worlds_summarise_each_companys_records_and_credentials(client):
+    from tests.helpers import visible, world
+
+    worlds = client.get("/_sandbox/worlds").json
+    assert [(w["key"], w["platform"]) for w in worlds] == [
+        ("acme", "greenhouse"), ("globex", "lever"), ("initech", "ashby"), ("umbrella", "workday")]
+    assert worlds[1]["counts"]["interviews"] == len(visible(world("globex")))
+    assert worlds[1]["counts"]["jobs"] == len(world("globex").jobs)
+    assert [(c["vendor"], c["state"], c["sync_every"]) for c in worlds[1]["credentials"]] == [
+        ("merge", "healthy", None), ("kombo", "healthy", None), ("truto", "healthy", None), ("bindbee", "healthy", None)]
+
+
+def test_one_record_is_shown_as_each_vendor_renders_it(client):
+    merge = client.get("/merge/api/ats/v1/interviews?page_size=1", headers=credential("merge")["headers"]).json
+    remote_id = merge["results"][0]["remote_id"]
+    shown = client.get(f"/_sandbox/worlds/acme/interviews?remote_id={remote_id}").json
+    assert list(shown) == ["merge", "kombo", "truto", "bindbee"]
+    assert shown["merge"] == merge["results"][0]
+    assert shown["kombo"]["remote_id"] == shown["bindbee"]["remote_id"] == remote_id
+
+
+@pytest.mark.parametrize("path", [
+    "/_sandbox/worlds/nowhere/interviews?remote_id=1", "/_sandbox/worlds/acme/offers?remote_id=1",
+    "/_sandbox/worlds/acme/interviews?remote_id=no-such", "/_sandbox/worlds/acme/interviews",
+])
+def test_a_record_that_is_not_there_is_a_404_with_its_reason(client, path):
+    r = client.get(path)
+    assert r.status_code == 404 and r.json["error"].startswith("no ")

@@ -13,8 +13,11 @@ from sandbox.control.clock import duration
 from sandbox.control.connections import STATES
 from sandbox.control.faults import rule
 from sandbox.control.syncs import OUTCOMES
+from sandbox.http.endpoints import Listing, Retrieve, renderer
 from sandbox.world.model import iso_z, utc
+from sandbox.world.kinds import KINDS
 from sandbox.world.simulate import Simulation, paced_counts, plan_counts
+from sandbox.world.store import Filter, Query
 from sandbox.http.context import json_response, sandbox
 
 bp = Blueprint("admin", __name__)
@@ -39,6 +42,53 @@ def health():
     sb = sandbox()
     return json_response({"status": "ok", "version": __version__, "worlds": len(sb.fixtures.worlds),
                           "vendors": sorted(sb.accounts.vendors)})
+
+
+def worlds_summary(sb) -> list[dict]:
+    """Each world: its company and platform, how many records of each kind it shows (neither deleted nor
+    shells), and each credential into it with its connection state and sync cadence."""
+    listing = {a["id"]: a for a in sb.accounts.listing(state=sb.connections.state)}
+    out = []
+    for spec in sb.fixtures.worlds:
+        counts = {KINDS[kind].attr: len(sb.store.page(spec.key, Query(kind), limit=None, data=False)) for kind in KINDS}
+        credentials = [{**listing[c.id], "sync_every": c.sync_interval.total_seconds() or None}
+                       for c in sb.fixtures.credentials if c.world == spec.key and c.id in listing]
+        out.append({"key": spec.key, "company": spec.company, "platform": spec.platform, "counts": counts,
+                    "credentials": credentials})
+    return out
+
+
+def renderings(sb, world: str, resource: str, remote_id: str) -> dict | None:
+    """One record, by its remote id, as each served vendor renders it (None: no such record)."""
+    kind = next((k for k, spec in KINDS.items() if spec.attr == resource), None)
+    if kind is None or sb.store.snapshot(world) is None:
+        return None
+    rows = sb.store.page(world, Query(kind, (Filter("remote_id", "in", (remote_id,)),), True, True), limit=1)
+    if not rows:
+        return None
+    record, out = rows[0].record(kind), {}
+    for name, vendor in sb.accounts.vendors.items():
+        endpoint = next((e for e in vendor.endpoints if isinstance(e, Retrieve) and e.kind == kind), None) or \
+            next((e for e in vendor.endpoints if isinstance(e, Listing) and e.kind == kind), None)
+        if endpoint is not None:
+            out[name] = renderer(endpoint, sb, world)(record)
+    return out
+
+
+@bp.get("/worlds")
+def worlds():
+    return json_response(worlds_summary(sandbox()))
+
+
+@bp.get("/worlds/<world>/<resource>")
+def record_renderings(world: str, resource: str):
+    """`?remote_id=…`: that record as each vendor renders it, side by side."""
+    sb = sandbox()
+    found = renderings(sb, world, resource, request.args.get("remote_id", ""))
+    if found is None:
+        return json_response({"error": f"no {resource} with remote_id {request.args.get('remote_id')!r} in world "
+                                       f"{world!r}"}, 404)
+    return json_response(found)
 
 
 @bp.get("/accounts")

@@ -177,11 +177,14 @@ def credential_inputs(vendor: Vendor, fixtures) -> tuple[tuple[str, ...], tuple[
 # The hooks read `request` and `g` once each: every access through Flask's proxies costs a lookup,
 # and these run on every request.
 
+NOT_A_VENDORS = frozenset({"openapi", "web.index", "web.login", "web.static"})  # whatever path they have
+
+
 def begin() -> None:
     req, ctx, sb = request._get_current_object(), g._get_current_object(), sandbox()
     ctx.started, ctx.sb = time.perf_counter(), sb
     sb.store.pin()  # one look at whether the store changed, for the whole request
-    vendor = ctx.vendor = sb.vendor_of(req.path) if req.endpoint != "openapi" else None
+    vendor = ctx.vendor = sb.vendor_of(req.path) if req.endpoint not in NOT_A_VENDORS else None
     if vendor is None or req.url_rule is None:
         return  # not a vendor's path, or no such route: the error handler answers
     # 0. A client address past the vendor's failure limit is refused before anything is read.
@@ -330,7 +333,7 @@ def finish(response: Response) -> Response:
     if vendor is not None and vendor.failure_limit is not None and sb.settings.failure_limit \
             and status >= 400 and status != 429 and fault is None:  # an injected failure is no client's
         sb.store.count(f"failures:{vendor.name}:{req.remote_addr}", window_end(vendor.failure_limit.seconds))
-    if not req.path.startswith("/_sandbox/"):
+    if not req.path.startswith("/_sandbox/") and req.path != "/":  # (the dashboard's page is not traffic)
         rule = req.url_rule
         sb.journal.add((time.time(), vendor, account.credential.id if account else None,
                         account.world if account else None, req,
