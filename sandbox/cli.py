@@ -24,6 +24,7 @@ import json
 import os
 import sys
 import tempfile
+from urllib.parse import quote
 from dataclasses import replace
 
 from sandbox import __version__
@@ -163,7 +164,8 @@ def control(ns: argparse.Namespace) -> int:
             if not count.isdigit():
                 raise ValueError(f"expected CHANGE=COUNT (created=2), not {pair!r}")
             counts[change] = int(count)
-        answer = sandbox.simulate(ns.world, **counts, **{k: v for k, v in (("from", ns.start), ("to", ns.end)) if v})
+        window = {k: v for k, v in (("from", ns.start), ("to", ns.end)) if v}
+        answer = sandbox.call("POST", f"/worlds/{quote(ns.world, safe='')}/simulate", {**counts, **window})
     elif ns.list:
         answer = sandbox.faults()
     elif ns.clear:

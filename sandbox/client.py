@@ -101,13 +101,13 @@ class Sandbox:
         bound the window (ISO 8601)."""
         if "from_" in counts:
             counts["from"] = counts.pop("from_")
-        return self.call("POST", f"/worlds/{world}/simulate", counts)
+        return self.call("POST", f"/worlds/{_quoted(world)}/simulate", counts)
 
     def set_state(self, credential_id: str, state: str) -> dict:
-        return self.call("PUT", f"/credentials/{credential_id}/state", {"state": state})
+        return self.call("PUT", f"/credentials/{_quoted(credential_id)}/state", {"state": state})
 
     def sync(self, credential_id: str) -> dict:
-        return self.call("POST", f"/credentials/{credential_id}/sync")
+        return self.call("POST", f"/credentials/{_quoted(credential_id)}/sync")
 
     def fault(self, **rule) -> dict:
         """A fault rule (`vendor`, `path`, `status`, `latency`, `action`, `times`, ...); the rule as stored."""
@@ -125,6 +125,10 @@ class Sandbox:
 
     def clear_requests(self) -> None:
         self.call("DELETE", "/requests")
+
+
+def _quoted(name: str) -> str:
+    return urllib.parse.quote(name, safe="")
 
 
 class Clock:
@@ -161,7 +165,11 @@ class Webhooks:
         """A receiver listening here, in this process, registered with the sandbox: what it gets is in
         `received`. The sandbox must reach `host` (a server on this machine does)."""
         receiver = Receiver(host)
-        receiver.registration = self.add(vendor, receiver.url, **options)
+        try:
+            receiver.registration = self.add(vendor, receiver.url, **options)
+        except BaseException:
+            receiver.close()
+            raise
         return receiver
 
     def fire(self, vendor: str, credential: str, event: str, data=None) -> dict:

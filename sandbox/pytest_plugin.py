@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -34,9 +35,10 @@ def ats_sandbox(request, tmp_path_factory):
         sandbox.wait_until_healthy(timeout=30)
         yield sandbox
         return
-    server = _serve_in_thread(tmp_path_factory.mktemp("ats-sandbox"), request.config.getoption("ats_sandbox_fixtures"))
+    server, settings = _serve_in_thread(tmp_path_factory.mktemp("ats-sandbox"),
+                                        request.config.getoption("ats_sandbox_fixtures"))
     try:
-        yield Sandbox(f"http://127.0.0.1:{server.server_port}")
+        yield Sandbox(f"http://127.0.0.1:{server.server_port}", admin_token=settings.admin_token)
     finally:
         server.shutdown()
         server.server_close()
@@ -52,7 +54,8 @@ def _serve_in_thread(data_dir, fixtures):
         def log_request(self, *args):  # the journal has every request; the test's log stays the user's
             pass
 
-    settings = Settings.from_env(host="127.0.0.1", port=0, data_dir=data_dir, fixtures=fixtures)
+    # its own store in its own directory, whatever SANDBOX_STORE says; the rest from the environment
+    settings = replace(Settings.from_env(host="127.0.0.1", port=0, data_dir=data_dir, fixtures=fixtures), store=None)
     server = make_server("127.0.0.1", 0, create_app(settings), threaded=True, request_handler=Quiet)
     threading.Thread(target=server.serve_forever, name="ats-sandbox", daemon=True).start()
-    return server
+    return server, settings

@@ -136,6 +136,7 @@ def test_fault_adds_lists_and_clears_rules(running):
     (["fault", "--status", "999"], "ats-sandbox: the server answered 400: "),
     (["simulate", "nowhere", "created=1"], "ats-sandbox: the server answered 404: no world 'nowhere'"),
     (["simulate", "acme", "created"], "ats-sandbox: expected CHANGE=COUNT (created=2), not 'created'"),
+    (["simulate", "acme", "world=1"], "ats-sandbox: the server answered 400: "),
 ])
 def test_a_refused_control_call_is_one_line_on_stderr(running, args, error):
     out = remote(running, *args)

@@ -68,6 +68,12 @@ def test_the_page_asks_for_the_admin_token_once_and_refuses_a_wrong_one(page, se
     signed_in(page, server)
     page.reload()  # kept in the session
     expect(page.locator("#worlds article.card")).to_have_count(4)
+    assert TOKEN not in page.content()  # the cookie stands for it; the page never holds it
+    (cookie,) = page.context.cookies()
+    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("ats_sandbox_dashboard", True, "Strict")
+    assert requests.get(server.url + "/_sandbox/accounts", cookies={cookie["name"]: cookie["value"]},
+                        timeout=5).status_code == 200
+    assert requests.get(server.url + "/_sandbox/accounts", cookies={cookie["name"]: "0" * 64}, timeout=5).status_code == 401
     assert requests.get(server.url + "/", timeout=5).text.count("Admin token") == 1  # another browser is asked
 
 

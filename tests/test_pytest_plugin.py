@@ -118,3 +118,16 @@ def test_the_readmes_example_passes_as_written(pytester):
     (example,) = re.findall(r"```python\n(.*?)```", section, re.S)
     pytester.makepyfile(test_readme=example)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_in_process_sandbox_keeps_its_own_store_and_unlocks_the_token_it_was_given(pytester, monkeypatch, tmp_path):
+    monkeypatch.setenv("SANDBOX_ADMIN_TOKEN", "plugin-token")
+    monkeypatch.setenv("SANDBOX_STORE", f"sqlite:///{tmp_path}/shared.sqlite3")
+    pytester.makepyfile(test_locked="""
+def test_locked(ats_sandbox):
+    assert ats_sandbox.admin_token == "plugin-token"
+    assert ats_sandbox.accounts()[0]["vendor"] == "merge"
+    assert ats_sandbox.clock.now()
+""")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert not (tmp_path / "shared.sqlite3").exists()

@@ -1,9 +1,11 @@
 """The control plane, `/_sandbox/*`: what a test or a person uses to look at and steer the sandbox.
 With an admin token set, every route but `health` needs it; a write takes only a JSON body, so that
-a cross-site form cannot change anything."""
+a cross-site form cannot change anything. The dashboard's cookie (sandbox/web) stands for the token:
+it is SameSite=Strict, and writes still need a JSON body."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from flask import Blueprint, request
@@ -28,13 +30,28 @@ def guard():
     if request.endpoint == "admin.health":
         return None
     token = sandbox().settings.admin_token
-    if token and not hmac.compare_digest(request.headers.get("Authorization", "").encode(), f"Bearer {token}".encode()):
+    if token and not hmac.compare_digest(request.headers.get("Authorization", "").encode(), f"Bearer {token}".encode()) \
+            and not dashboard_signed_in(token):
         return json_response({"error": "the control plane needs Authorization: Bearer <SANDBOX_ADMIN_TOKEN>"}, 401,
                              {"WWW-Authenticate": 'Bearer realm="ats-sandbox"'})
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json":
         return json_response({"error": "a control-plane write takes a JSON body (Content-Type: application/json; "
                                        "an empty object will do)"}, 415)
     return None
+
+
+DASHBOARD_COOKIE = "ats_sandbox_dashboard"
+
+
+def dashboard_proof(token: str) -> str:
+    """What the dashboard's cookie holds once its user gave the token: an HMAC of a fixed text under it,
+    which every worker and replica can check and which does not reveal the token."""
+    return hmac.new(token.encode(), b"ats-sandbox dashboard", hashlib.sha256).hexdigest()
+
+
+def dashboard_signed_in(token: str | None) -> bool:
+    return not token or hmac.compare_digest(request.cookies.get(DASHBOARD_COOKIE, "").encode(),
+                                            dashboard_proof(token).encode())
 
 
 @bp.get("/health")

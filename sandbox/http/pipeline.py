@@ -15,6 +15,7 @@ import hmac
 import logging
 import os
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -150,6 +151,9 @@ def install(app: Flask, vendors: list[Vendor]) -> None:
     app.register_error_handler(Exception, render_error)
 
 
+_DOCUMENTING = threading.Lock()
+
+
 def openapi_document(vendor: str):
     from sandbox import openapi
 
@@ -157,8 +161,9 @@ def openapi_document(vendor: str):
     served = sb.accounts.vendors.get(vendor)
     if served is None:
         raise errors.NotFound(f"No vendor {vendor!r} is served here; these are: {', '.join(sorted(sb.accounts.vendors))}.")
-    if vendor not in sb.documents:  # sampled once per process: a second or so
-        sb.documents[vendor] = orjson.dumps(openapi.document(served))
+    with _DOCUMENTING:  # sampled once per process (a scratch sandbox: a few seconds), not once per request
+        if vendor not in sb.documents:
+            sb.documents[vendor] = orjson.dumps(openapi.document(served))
     return json_response(sb.documents[vendor])
 
 

@@ -3,21 +3,21 @@ asked, and the control plane's actions behind buttons.
 
 The page is rendered here from the functions the `/_sandbox` routes use; its script reads and acts
 through `/_sandbox` itself and through the vendors' own paths, as a client would. With an admin token
-set, the page asks for it once and keeps proof of it in a cookie for the browser session: an HMAC of a
-fixed text under the token, which every worker and replica can check and which does not reveal the token.
-(Not Flask's session: with a secret key set, Flask would open a session on every vendor request.)
+set, the page asks for it once and keeps proof of it in a cookie for the browser session
+(`admin.routes.dashboard_proof`), which the control plane accepts in place of the token: the token
+itself never reaches the page. (Not Flask's session: with a secret key set, Flask would open a
+session on every vendor request.)
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 import orjson
 from flask import Blueprint, redirect, render_template, request
 
 from sandbox import __version__
-from sandbox.admin.routes import worlds_summary
+from sandbox.admin.routes import DASHBOARD_COOKIE, dashboard_proof, dashboard_signed_in, worlds_summary
 from sandbox.control.connections import STATES
 from sandbox.http.context import sandbox
 from sandbox.http.endpoints import Listing, PageOut
@@ -28,28 +28,18 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
                static_url_path="/_sandbox/ui/static")
 
 
-COOKIE = "ats_sandbox_dashboard"
-
-
-def _proof(token: str) -> str:
-    return hmac.new(token.encode(), b"ats-sandbox dashboard", hashlib.sha256).hexdigest()
-
-
-def _signed_in(token: str | None) -> bool:
-    return not token or hmac.compare_digest(request.cookies.get(COOKIE, "").encode(), _proof(token).encode())
-
-
 @bp.get("/")
 def index():
     sb = sandbox()
-    if not _signed_in(sb.settings.admin_token):
+    if not dashboard_signed_in(sb.settings.admin_token):
         return render_template("login.html", failed=False, version=__version__)
     origin = request.host_url.rstrip("/")
     worlds = worlds_summary(sb)
     vendors = [_vendor(vendor, origin, worlds) for vendor in sb.accounts.vendors.values()]
-    return render_template("index.html", version=__version__, worlds=worlds, vendors=vendors, states=STATES,
-                           clock=sb.clock.describe(), token=sb.settings.admin_token or "",
+    page = render_template("index.html", version=__version__, worlds=worlds, vendors=vendors, states=STATES,
+                           clock=sb.clock.describe(),
                            data=orjson.dumps({"vendors": vendors, "worlds": worlds}).decode().replace("</", "<\\/"))
+    return page, {"Cache-Control": "no-store"}
 
 
 @bp.post("/_sandbox/ui/login")
@@ -58,7 +48,7 @@ def login():
     given = request.form.get("token", "")
     if token and hmac.compare_digest(given.encode(), token.encode()):
         answer = redirect("/", 303)
-        answer.set_cookie(COOKIE, _proof(token), httponly=True, samesite="Strict", path="/")
+        answer.set_cookie(DASHBOARD_COOKIE, dashboard_proof(token), httponly=True, samesite="Strict", path="/")
         return answer
     return render_template("login.html", failed=True, version=__version__), 401
 

@@ -1,15 +1,13 @@
-// The dashboard's behaviour: plain JavaScript, no build step. It talks to /_sandbox (with the admin token
-// when the server has one) and to the vendors' own paths, with the credentials the page lists.
+// The dashboard's behaviour: plain JavaScript, no build step. It talks to /_sandbox (the page's cookie stands
+// for the admin token when the server has one) and to the vendors' own paths, with the credentials it lists.
 "use strict";
 
 const DATA = JSON.parse(document.getElementById("sandbox-data").textContent);
-const TOKEN = document.body.dataset.token;
 const $ = (selector) => document.querySelector(selector);
 const vendorNamed = (name) => DATA.vendors.find((v) => v.name === name);
 
 async function control(method, path, body) {
   const headers = {Accept: "application/json"};
-  if (TOKEN) headers.Authorization = "Bearer " + TOKEN;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch("/_sandbox" + path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
   const text = await r.text();
@@ -74,7 +72,7 @@ $("#connect-credential").addEventListener("change", showCredential);
 showVendor();
 
 // ---- browse ----
-const browsing = {cursors: [null], page: 0};
+const browsing = {cursors: [null], page: 0, latest: 0};
 
 function healthyCredential(vendorName, world) {
   const vendor = vendorNamed(vendorName);
@@ -111,8 +109,10 @@ async function loadPage() {
   for (const [k, v] of Object.entries(credential.query)) params.set(k, v);
   const cursor = browsing.cursors[browsing.page];
   if (cursor) params.set(spec.cursor, cursor);
+  const asked = ++browsing.latest;
   const r = await fetch(spec.path + (params.toString() ? "?" + params : ""), {headers: credential.headers});
   const body = await r.json();
+  if (asked !== browsing.latest) return;  // a later request was made meanwhile: only the newest draws
   const records = r.ok ? dig(body, spec.results) || [] : [];
   const next = r.ok ? dig(body, spec.next) : null;
   browsing.cursors[browsing.page + 1] = next;
