@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 AXE := tests/.node/node_modules/axe-core/axe.min.js
 
-.PHONY: run test fuzz bench wrk chromium clean
+.PHONY: run test fuzz bench wrk chromium postgresql clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/ats-sandbox serve
 
-test: $(VENV)/.installed-test wrk chromium $(AXE)
+test: $(VENV)/.installed-test wrk chromium postgresql $(AXE)
 	$(BIN)/python -m pytest
 
 # The vendors' own OpenAPI files, many examples per operation (make test tries a few).
@@ -40,6 +40,11 @@ wrk:
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 		|| { echo "chromium is needed: apt-get install chromium" >&2; exit 1; }
+
+# The PostgreSQL tests start a throwaway cluster of their own from Debian's server binaries (tests/postgres.py).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } \
+		|| { echo "postgresql is needed: apt-get install postgresql" >&2; exit 1; }
 
 $(AXE):
 	npm install --silent --no-save --no-audit --no-fund --prefix tests/.node axe-core@4.14.1

@@ -27,6 +27,16 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster for the session (started on first use)."""
+    from tests.postgres import Postgres
+
+    cluster = Postgres()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """One gunicorn server (2 workers, default fixtures) for the whole session."""
     srv = Server(tmp_path_factory.mktemp("server") / "data", workers=2, rate_limit=NO_LIMIT)
