@@ -7,7 +7,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY sandbox ./sandbox
 COPY fixtures ./fixtures
-RUN pip install --no-cache-dir --disable-pip-version-check . && rm -rf /src
+RUN pip install --no-cache-dir --disable-pip-version-check '.[postgresql]' && rm -rf /src
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home sandbox \
     && mkdir /data && chown sandbox:sandbox /data

@@ -27,7 +27,7 @@ test: $(VENV)/.installed-test wrk chromium postgresql $(AXE)
 fuzz: $(VENV)/.installed-test
 	SANDBOX_FUZZ_COVERAGE=1 SANDBOX_FUZZ_EXAMPLES=$${SANDBOX_FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest tests/test_fuzz_specs.py
 
-bench: $(VENV)/.installed-test wrk
+bench: $(VENV)/.installed-test wrk postgresql
 	$(BIN)/python bench/run.py
 
 # The benchmark drives the server with wrk (Debian's package); the suite runs it once, small.

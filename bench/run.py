@@ -3,7 +3,8 @@
 For each vendor a full list page (100 items) and a get by id, and for Merge and Kombo a create;
 each row gives requests/s and p50/p99 latency, and its ratio to the ceiling: a bare Flask app under
 the same gunicorn settings answering a precomputed body of the same size, measured in the same run.
-Then cold start, memory, and a world of 100,000 interviews. Writes bench/results.md.
+Then the list and get rows again through a server on PostgreSQL (a throwaway cluster on loopback),
+cold start, memory, and a world of 100,000 interviews on each store. Writes bench/results.md.
 
     python bench/run.py [--duration S] [--connections N] [--scale N] [--rows a,b] [--out FILE]
 """
@@ -11,6 +12,7 @@ Then cold start, memory, and a world of 100,000 interviews. Writes bench/results
 from __future__ import annotations
 
 import argparse
+import atexit
 import base64
 import http.client
 import json
@@ -37,6 +39,7 @@ from sandbox.settings import DEFAULT_FIXTURES  # noqa: E402
 from sandbox.vendors import registry  # noqa: E402
 from sandbox.vendors.bindbee.ids import bid  # noqa: E402
 from sandbox.vendors.kombo.render import kid  # noqa: E402
+from tests.postgres import Postgres  # noqa: E402
 
 
 def credentials(fixtures: Path, world: str) -> dict[str, dict]:
@@ -50,6 +53,7 @@ MERGE, KOMBO, TRUTO, BINDBEE = (ACME[v]["headers"] for v in ("merge", "kombo", "
 TRUTO_ACCOUNT = ACME["truto"]["query"]["integrated_account_id"]
 PINNED = "0b4f6a435d0e4c1e9a573c0e8d1b2a01"  # the interview pinned in fixtures/sandbox.toml
 UNLIMITED = 1_000_000_000  # the benchmark measures the rate limiter's cost, not its refusals
+POSTGRES_ROWS = ("merge list (100)", "merge get", "kombo list (100)", "kombo get (ids=)")  # again on PostgreSQL
 
 
 def free_port() -> int:
@@ -117,10 +121,12 @@ def wait_for(port: int, path: str, headers: dict | None = None, timeout: float =
     raise RuntimeError(f"{path} never answered 200")
 
 
-def serve(data_dir: Path, log: Path, fixtures: Path | None = None) -> Process:
+def serve(data_dir: Path, log: Path, fixtures: Path | None = None, store: str | None = None) -> Process:
     env = {"SANDBOX_PORT": str(free_port()), "SANDBOX_DATA_DIR": str(data_dir), "SANDBOX_RATE_LIMIT": str(UNLIMITED)}
     if fixtures is not None:
         env["SANDBOX_FIXTURES"] = str(fixtures)
+    if store is not None:
+        env["SANDBOX_STORE"] = store
     return Process([str(BIN / "ats-sandbox"), "serve"], env, log)
 
 
@@ -176,6 +182,53 @@ def rows(sandbox_port: int) -> list[dict]:
     ]
 
 
+def measure(chosen: list[dict], port: int, ceiling_port: int, args, suffix: str = "") -> list[dict]:
+    """Each row through the server on `port`, against the ceiling; `suffix` names the server's store."""
+    table = []
+    for row in chosen:
+        method, body = row.get("method", "GET"), row.get("body", "")
+        headers = {**row["headers"], "Content-Type": "application/json"} if body else row["headers"]
+        status, payload = request(port, method, row["path"], headers, body.encode() or None)
+        if status >= 300:
+            raise RuntimeError(f"{row['name']}: {status} {payload[:300]!r}")
+        size = len(payload)
+        run = lambda port, path, seconds=args.duration, **kw: wrk(  # noqa: E731
+            port, path, duration=seconds, connections=args.connections, **kw)
+        if method == "GET" and args.warmup:  # warm both: every worker and thread has its caches
+            run(port, row["path"], seconds=args.warmup, headers=row["headers"])
+            run(ceiling_port, f"/bytes/{size}", seconds=args.warmup)
+        # Rounds alternate between the two, and each side counts by its best round: on a shared
+        # machine noise only ever slows a round down, so the best is the nearest to what the
+        # code can do, and alternating gives both sides the same chances.
+        ours, tops = [], []
+        for _ in range(args.rounds):
+            ours.append(run(port, row["path"], method=method, headers=row["headers"], body=body))
+            tops.append(run(ceiling_port, f"/bytes/{size}"))
+        measured = max(ours, key=lambda r: r["rps"])
+        top = max(tops, key=lambda r: r["rps"])
+        measured["non2xx"] = sum(r["non2xx"] for r in ours)
+        measured["socket_errors"] = sum(r["socket_errors"] for r in ours)
+        line = {"name": row["name"] + suffix, "bytes": size, "rps": measured["rps"], "p50_ms": measured["p50_us"] / 1000,
+                "p99_ms": measured["p99_us"] / 1000, "ceiling_rps": top["rps"],
+                "ratio": measured["rps"] / top["rps"], "target": None if suffix else row.get("target"),
+                "errors": measured["non2xx"] + measured["socket_errors"]}
+        table.append(line)
+        print(f"{line['name']:<20} {line['rps']:8.0f} rps  p50 {line['p50_ms']:6.2f} ms  p99 {line['p99_ms']:6.2f} ms"
+              f"  ceiling {line['ceiling_rps']:8.0f}  ratio {line['ratio']:.2f}  errors {line['errors']}", flush=True)
+    return table
+
+
+def on_postgres(work: Path, chosen: list[dict], ceiling_port: int, args, postgres) -> list[dict]:
+    """The list and get rows through one replica on PostgreSQL (its own database in the cluster)."""
+    server = serve(work / "pg", work / "pg.log", store=postgres.database("bench"))
+    try:
+        wait_for(server.port, "/_sandbox/health")
+        reads = [r for r in chosen if r["name"] in POSTGRES_ROWS]
+        return measure(reads, server.port, ceiling_port, args, suffix=", PostgreSQL")
+    finally:
+        server.stop()
+
+
 def cold_start(work: Path) -> dict:
     """Process start to the first 200 on each vendor, fresh data directory, default fixtures."""
     server = serve(work / "cold", work / "cold.log")
@@ -216,13 +269,14 @@ def reset_time(port: int, rounds: int = 5) -> float:
     return sorted(took)[len(took) // 2]
 
 
-def scale(work: Path, size: int, duration: float) -> dict:
+def scale(work: Path, size: int, duration: float, store: str | None = None) -> dict:
     """A world of `size` interviews: time to ready, and the first and the last page's latency."""
     fixtures = work / "scale-fixtures"
     fixtures.mkdir(exist_ok=True)
     text = (ROOT / "bench" / "fixtures-100k" / "sandbox.toml").read_text()
     (fixtures / "sandbox.toml").write_text(text.replace("interviews = 100000", f"interviews = {size}"))
-    server = serve(work / "scale", work / "scale.log", fixtures)
+    name = "scale-pg" if store else "scale"
+    server = serve(work / name, work / f"{name}.log", fixtures, store)
     headers = credentials(fixtures, "big")["merge"]["headers"]
     try:
         ready = wait_for(server.port, "/_sandbox/health", timeout=120) - server.started
@@ -275,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {results['machine']}", flush=True)
     results["cold"] = cold_start(work)
     print(f"cold start: {results['cold']}", flush=True)
+    postgres = Postgres()  # (a cluster of its own, stopped at the end, or with this process)
+    atexit.register(postgres.stop)
 
     sandbox = serve(work / "data", work / "sandbox.log")
     ceiling_port = free_port()
@@ -294,44 +350,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.rows:
             wanted = set(args.rows.split(","))
             chosen = [r for r in chosen if r["name"].split(" (")[0] in wanted or r["name"] in wanted]
-        table = []
-        for row in chosen:
-            method, body = row.get("method", "GET"), row.get("body", "")
-            headers = {**row["headers"], "Content-Type": "application/json"} if body else row["headers"]
-            status, payload = request(sandbox.port, method, row["path"], headers, body.encode() or None)
-            if status >= 300:
-                raise RuntimeError(f"{row['name']}: {status} {payload[:300]!r}")
-            size = len(payload)
-            run = lambda port, path, seconds=args.duration, **kw: wrk(  # noqa: E731
-                port, path, duration=seconds, connections=args.connections, **kw)
-            if method == "GET" and args.warmup:  # warm both: every worker and thread has its caches
-                run(sandbox.port, row["path"], seconds=args.warmup, headers=row["headers"])
-                run(ceiling_port, f"/bytes/{size}", seconds=args.warmup)
-            # Rounds alternate between the two, and each side counts by its best round: on a shared
-            # machine noise only ever slows a round down, so the best is the nearest to what the
-            # code can do, and alternating gives both sides the same chances.
-            ours, tops = [], []
-            for _ in range(args.rounds):
-                ours.append(run(sandbox.port, row["path"], method=method, headers=row["headers"], body=body))
-                tops.append(run(ceiling_port, f"/bytes/{size}"))
-            measured = max(ours, key=lambda r: r["rps"])
-            top = max(tops, key=lambda r: r["rps"])
-            measured["non2xx"] = sum(r["non2xx"] for r in ours)
-            measured["socket_errors"] = sum(r["socket_errors"] for r in ours)
-            line = {"name": row["name"], "bytes": size, "rps": measured["rps"], "p50_ms": measured["p50_us"] / 1000,
-                    "p99_ms": measured["p99_us"] / 1000, "ceiling_rps": top["rps"],
-                    "ratio": measured["rps"] / top["rps"], "target": row.get("target"),
-                    "errors": measured["non2xx"] + measured["socket_errors"]}
-            table.append(line)
-            print(f"{line['name']:<20} {line['rps']:8.0f} rps  p50 {line['p50_ms']:6.2f} ms  p99 {line['p99_ms']:6.2f} ms"
-                  f"  ceiling {line['ceiling_rps']:8.0f}  ratio {line['ratio']:.2f}  errors {line['errors']}", flush=True)
-        results["rows"] = table
+        table = measure(chosen, sandbox.port, ceiling_port, args)
         results["memory_after_rows"] = sandbox.memory()
         for row in chosen:  # the same load again: memory must not keep growing with requests served
             if row.get("method", "GET") == "GET" and args.rounds > 1:
                 wrk(sandbox.port, row["path"], duration=args.duration, connections=args.connections,
                     headers=row["headers"])
         results["memory_after_again"] = sandbox.memory()
+        sandbox.stop()
+        table += on_postgres(work, chosen, ceiling_port, args, postgres)
+        results["rows"] = table
     finally:
         sandbox.stop()
         ceiling.stop()
@@ -339,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
           f"again {results['memory_after_again']}", flush=True)
     results["scale"] = scale(work, args.scale, max(1.0, args.duration / 2))
     print(f"scale: {results['scale']}", flush=True)
+    results["scale_pg"] = scale(work, args.scale, max(1.0, args.duration / 2), postgres.database("scale"))
+    print(f"scale on PostgreSQL: {results['scale_pg']}", flush=True)
     Path(args.out).write_text(report(results))
     print(f"wrote {args.out}")
     shutil.rmtree(work, ignore_errors=True)
@@ -354,7 +384,9 @@ def report(r: dict) -> str:
         "alternating with the ceiling (the best round of each counts), over loopback, against "
         "`ats-sandbox serve` with its defaults (gunicorn, 2 workers × 4 threads, default fixtures; rate limits "
         "raised so that they count but never refuse). The ceiling is a bare Flask app under the same gunicorn "
-        "settings answering a precomputed body of the same size, measured in the same run right after the row.", "",
+        "settings answering a precomputed body of the same size, measured in the same run right after the row. "
+        "The rows marked PostgreSQL go through one server whose store is a database in a throwaway PostgreSQL "
+        "cluster on the same machine (`--store postgresql://…`; the database shares the two cores).", "",
         "| request | body bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | target | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -362,7 +394,7 @@ def report(r: dict) -> str:
         target = f"≥ {row['target']:.0%}" if row["target"] else "–"
         lines.append(f"| {row['name']} | {row['bytes']} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
                      f"| {row['ceiling_rps']:.0f} | {row['ratio']:.0%} | {target} | {row['errors']} |")
-    s = r["scale"]
+    s, pg = r["scale"], r["scale_pg"]
     m0, m1, m2 = r["memory_start"], r["memory_after_rows"], r["memory_after_again"]
     lines += [
         "", "## Start-up, memory, scale", "",
@@ -379,6 +411,9 @@ def report(r: dict) -> str:
         f"| … last page p50 | {s['last_p50_ms']:.2f} ms ({s['last_p50_ms'] / s['first_p50_ms']:.2f}× the first) "
         f"| ≤ 1.5× |",
         f"| … memory after ready (PSS) | {s['memory']['pss_mib']} MiB | |",
+        f"| {pg['size']:,}-interview world on PostgreSQL: time to ready | {pg['ready_s']:.2f} s | |",
+        f"| … first page p50 | {pg['first_p50_ms']:.2f} ms | |",
+        f"| … last page p50 | {pg['last_p50_ms']:.2f} ms ({pg['last_p50_ms'] / pg['first_p50_ms']:.2f}× the first) | |",
         "",
     ]
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from flask import Flask
 
 from sandbox import fixtures as fixtures_mod
 from sandbox.accounts import Accounts
-from sandbox.control.clock import Clock
+from sandbox.control.clock import KEY as CLOCK, Clock
 from sandbox.control.connections import Connections
 from sandbox.control.faults import Faults
 from sandbox.control.journal import Journal
@@ -64,7 +64,10 @@ class Sandbox:
         generated = self.store.install(f.fingerprint(), lambda: (generate(spec, f.seed, f.epoch) for spec in f.worlds))
         if reset and not generated:
             self.store.reset()
-        self.clock.reset()  # (the store's reset dropped the connection states, syncs, faults and receivers)
+        # The clock starts again with the worlds (the store's reset dropped the connection states, syncs,
+        # faults and receivers), or as `--now` says; a replica that joins a running sandbox keeps its clock.
+        if generated or reset or self.clock.start is not None or self.store.state(CLOCK) is None:
+            self.clock.reset()
         self.webhooks.install(self.fixtures.webhooks)
         self.record_cache.clear()
         self.response_cache.clear()
@@ -83,7 +86,7 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     # every vendor's credentials are checked, served or not
     fixtures = fixtures_mod.load(settings.fixtures, settings.seed, {**credential_fields(), **credential_fields(vendors)})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.store_url)
+    store = open_store(settings.store_url, settings.threads)
     clock = Clock(store, settings.now)
     connections, syncs = Connections(store, fixtures.credentials), Syncs(store, clock, fixtures.epoch)
     sb = Sandbox(settings=settings, fixtures=fixtures, store=store, accounts=Accounts(fixtures, vendors),

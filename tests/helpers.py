@@ -184,7 +184,7 @@ class Server:
     limit fails the test unless `expect_429` (a fault's 429 is always asked for)."""
 
     def __init__(self, data_dir: Path, *, command: list[str] | None = None, env: dict | None = None,
-                 expect_429: bool = False, **settings):
+                 expect_429: bool = False, wait: bool = True, **settings):
         self.expect_429, self.admin = expect_429, {"Authorization": f"Bearer {settings['admin_token']}"} \
             if settings.get("admin_token") else {}
         self.port, self.data_dir = free_port(), Path(data_dir)
@@ -198,7 +198,8 @@ class Server:
         self.log = open(Path(data_dir).parent / f"server-{self.port}.log", "wb") if Path(data_dir).parent.exists() else subprocess.DEVNULL
         self.proc = subprocess.Popen(self.command, env=environ, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
                                      preexec_fn=_die_with_parent, start_new_session=True)
-        self.ready_after = self._wait()
+        if wait:  # (else the caller calls `_wait()`, having started others meanwhile)
+            self.ready_after = self._wait()
 
     def _wait(self, timeout: float = 30) -> float:
         deadline = time.monotonic() + timeout

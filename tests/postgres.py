@@ -80,3 +80,14 @@ class Postgres:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def store_settings(request, name: str) -> dict:
+    """The server settings for the backend a test is parametrized with (`request.param`): nothing for
+    SQLite (the server's default), a database of its own in the session's cluster for PostgreSQL."""
+    if request.param == "sqlite":
+        return {}
+    return {"store": request.getfixturevalue("postgres").database(name)}

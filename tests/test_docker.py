@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from tests.helpers import ROOT, accounts, free_port
 
@@ -51,7 +52,8 @@ def test_the_image_is_a_slim_python_with_the_package_installed_not_editable():
     assert re.fullmatch(r"python:3\.1[1-9]-slim", last("FROM"))
     installs = [a for i, a in instructions() if i == "RUN" and "pip install" in a]
     assert len(installs) == 1 and " -e " not in installs[0] and "--editable" not in installs[0]
-    assert re.search(r"pip install .* \.( |$)", installs[0])
+    # with the PostgreSQL driver: the compose recipe runs replicas on PostgreSQL
+    assert re.search(r"pip install .* '\.\[postgresql\]'( |$)", installs[0])
 
 
 def test_it_runs_as_a_user_that_is_not_root():
@@ -150,3 +152,21 @@ def _healthcheck(installed: Path, port: int) -> subprocess.CompletedProcess:
     check = healthcheck()
     return subprocess.run([str(installed / "venv" / "bin" / check[0]), *check[1:]], capture_output=True, timeout=10,
                           env={"PATH": "/usr/bin:/bin", **env(), "SANDBOX_PORT": str(port)})
+
+
+def test_the_readme_runs_two_replicas_on_one_postgresql_behind_nginx():
+    section = (ROOT / "README.md").read_text().split("## Replicas on PostgreSQL", 1)[1].split("\n## ", 1)[0]
+    compose = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))["services"]
+    nginx = re.search(r"```nginx\n(.*?)```", section, re.S).group(1)
+    replicas = {name: s for name, s in compose.items() if s.get("build") == "."}
+    assert set(replicas) == {"sandbox-1", "sandbox-2"}
+    stores = {s["environment"]["SANDBOX_STORE"] for s in replicas.values()}
+    tokens = {s["environment"]["SANDBOX_ADMIN_TOKEN"] for s in replicas.values()}
+    assert len(stores) == 1 and len(tokens) == 1  # one database, and one token for the control plane and dashboard
+    (store,) = stores
+    pg = compose["postgres"]["environment"]
+    assert store == f"postgresql://{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@postgres:5432/{pg['POSTGRES_USER']}"
+    assert all(s["depends_on"] == {"postgres": {"condition": "service_healthy"}} for s in replicas.values())
+    assert re.findall(r"server (\S+);", nginx) == ["sandbox-1:8080", "sandbox-2:8080"]  # the image's port
+    assert compose["nginx"]["ports"] == ["8080:80"] and "listen 80;" in nginx
+    assert set(compose["nginx"]["depends_on"]) == set(replicas)

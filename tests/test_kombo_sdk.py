@@ -18,6 +18,7 @@ from sandbox.vendors.merge.render import ts
 from sandbox.world.platforms import ms
 from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS, Server, kombo_headers, spec_errors,
                            visible, world)
+from tests.postgres import BACKENDS, store_settings
 
 SPEC = "kombo/kombo-openapi.json"
 ERROR = "#/components/responses/ErrorResponseATS/content/application~1json/schema"
@@ -31,9 +32,13 @@ def _check_against_spec(response: httpx.Response) -> None:
     SPEC_FAILURES.extend(f"{response.request.url}: {e}" for e in spec_errors(SPEC, schema, response.json()))
 
 
-@pytest.fixture(scope="module")
-def kombo_server(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("kombo-sdk") / "data", workers=2, rate_limit=NO_LIMIT)
+@pytest.fixture(scope="module", params=BACKENDS)
+def kombo_server(request, tmp_path_factory):
+    """A server on each store: the SDK's tests pass on SQLite and on PostgreSQL."""
+    srv = Server(tmp_path_factory.mktemp("kombo-sdk") / "data", workers=2, rate_limit=NO_LIMIT,
+                 **store_settings(request, "kombo_sdk"))
+    for written in CREATED.values():  # (what the other backend's server was sent)
+        written.clear()
     yield srv
     srv.stop()
 

@@ -16,6 +16,7 @@ from merge.resources.ats import Application, JobInterviewStage, RemoteUser, Sche
 
 from sandbox.vendors.merge.render import ts
 from tests.helpers import MERGE_KEY, NO_LIMIT, TOKENS, Server, spec_errors, visible, world
+from tests.postgres import BACKENDS, store_settings
 
 WORLDS = tuple(TOKENS)
 SPEC = "merge/ats_v3.yml"
@@ -43,9 +44,13 @@ def _check_against_spec(response: httpx.Response) -> None:
     SPEC_FAILURES.extend(f"{path}: {e}" for e in spec_errors(SPEC, schema, response.json()))
 
 
-@pytest.fixture(scope="module")
-def merge_server(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("merge-sdk") / "data", workers=2, rate_limit=NO_LIMIT)
+@pytest.fixture(scope="module", params=BACKENDS)
+def merge_server(request, tmp_path_factory):
+    """A server on each store: the SDK's tests pass on SQLite and on PostgreSQL."""
+    srv = Server(tmp_path_factory.mktemp("merge-sdk") / "data", workers=2, rate_limit=NO_LIMIT,
+                 **store_settings(request, "merge_sdk"))
+    for written in CREATED.values():  # (what the other backend's server was sent)
+        written.clear()
     yield srv
     srv.stop()
 

@@ -49,9 +49,20 @@ def test_the_store_url_defaults_inside_the_data_dir_and_a_flag_or_variable_names
     monkeypatch.setattr(cli, "serve", lambda settings: served.append(settings) or 0)
     assert cli.main(["serve", "--store", f"sqlite:///{tmp_path}/s.db"]) == 0
     assert served[0].store_url == f"sqlite:///{tmp_path}/s.db"
+    assert cli.main(["serve", "--store", "postgresql://sandbox@db:5432/sandbox"]) == 0
+    assert served[1].store_url == "postgresql://sandbox@db:5432/sandbox"
 
 
-@pytest.mark.parametrize("url", ["postgresql://u@h/db", "sqlite://", "sqlite:///", "file.db"])
+def test_a_postgresql_url_opens_the_postgresql_store_without_connecting_and_never_shows_a_password():
+    from sandbox.world.store import open_store
+    from sandbox.world.store.postgres import PostgresStore
+
+    store = open_store("postgresql://sandbox:s3cret@db.invalid:5432/sandbox")
+    assert isinstance(store, PostgresStore) and "s3cret" not in repr(store)
+    assert repr(store) == "PostgresStore('postgresql://sandbox:****@db.invalid:5432/sandbox')"
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "postgresql://", "sqlite://", "sqlite:///", "file.db"])
 def test_a_store_url_of_no_known_backend_is_refused(url):
     from sandbox.world.store import open_store
 

@@ -1,9 +1,12 @@
 """The store contract: what every backend of `sandbox.world.store.Store` must do, run against each
-one (SQLite now). Two small generated worlds are the data; the generator is the truth."""
+one (SQLite, and PostgreSQL in a throwaway cluster). Two small generated worlds are the data; the
+generator is the truth."""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
+import os
 import threading
 import time
 from dataclasses import replace
@@ -18,7 +21,8 @@ from sandbox.world.store import Filter, Query, Store, open_store
 
 EPOCH = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
 SPECS = (WorldSpec("north", "North Co", "greenhouse", 1, 40), WorldSpec("south", "South Co", "lever", 2, 30))
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
+_DATABASES = itertools.count(1)
 
 
 def truth() -> dict:
@@ -32,8 +36,11 @@ def build():
     return truth().values()
 
 
-def url(backend: str, tmp_path) -> str:
-    return {"sqlite": f"sqlite:///{tmp_path / 'store.sqlite3'}"}[backend]
+def url(request, tmp_path) -> str:
+    """A new store's URL: a file, or a database of its own in the session's cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return request.getfixturevalue("postgres").database(f"contract_{next(_DATABASES)}")
 
 
 def ids(rows) -> list[str]:
@@ -50,9 +57,10 @@ def live(r) -> bool:
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path) -> Store:
-    s = open_store(url(request.param, tmp_path))
+    s = open_store(url(request, tmp_path))
     assert s.install("fp-1", build) is True
-    return s
+    yield s
+    getattr(s, "close", lambda: None)()
 
 
 class TestStoreContract:
@@ -272,6 +280,33 @@ class TestStoreContract:
         store.reset()
         assert store.count("k", end + 60, 0) == 0 and store.tally("w", 0) == 1
 
+    def test_what_a_process_that_died_had_in_flight_stops_counting_once_another_starts(self, store):
+        _FORKED[:] = [store, None]
+        context = multiprocessing.get_context("fork")
+        died = context.Process(target=_tally_and_die)
+        died.start()
+        died.join()
+        assert died.exitcode == 0
+        deadline = time.monotonic() + 5
+        while True:
+            with context.Pool(1) as pool:  # a process that starts after it
+                counted = pool.apply(_tally_in_another_process)
+            if counted == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert counted == 1  # the new one's, not the dead one's
+
+    def test_a_nul_in_a_written_text_column_is_kept_in_the_record_and_found_by_a_filter(self, store):
+        iid = next(iter(TRUTH["south"].interviews))
+        store.update("south", "interview", iid, lambda i, m: replace(i, title="Odd\x00title"), EPOCH)
+        cid = next(iter(TRUTH["south"].candidates))
+        store.update("south", "candidate", cid, lambda c, m: replace(c, email="a\x00b@example.com"), EPOCH)
+        assert store.get("south", "interview", iid).record("interview").title == "Odd\x00title"
+        for f in (Filter("email", "eq", "a\x00b@example.com"), Filter("email", "in", ("a\x00b@example.com", "x\x00")),
+                  Filter("email", "contains", "\x00B@")):
+            assert ids(store.page("south", Query("candidate", (f,)), limit=None)) == [cid], f
+        assert ids(store.page("south", Query("candidate", (Filter("email", "eq", "\x00"),)), limit=None)) == []
+
     def test_the_request_journal_keeps_its_cap_newest_first_and_counts_coverage(self, store):
         def entry(n, status=200, vendor="v"):
             return {"at": float(n), "vendor": vendor, "credential_key": "c1" if n % 2 else "c2", "status": status,
@@ -347,3 +382,13 @@ _FORKED: list = [None, None]
 def _count_in_another_process(_) -> int:
     store, end = _FORKED
     return store.count("k", end)
+
+
+def _tally_and_die() -> None:
+    store = _FORKED[0]
+    store.tally("in-flight", 1)
+    os._exit(0)  # killed mid-request: nothing takes its count back
+
+
+def _tally_in_another_process() -> int:
+    return _FORKED[0].tally("in-flight", 1)

@@ -366,9 +366,11 @@ def end(exc: BaseException | None) -> None:
     reads the store afresh from now on."""
     sb, ctx = sandbox(), g._get_current_object()
     key = ctx.pop("in_flight", None)
-    if key is not None:
-        sb.store.tally(key, -1)
-    sb.store.unpin()
+    try:
+        if key is not None:
+            sb.store.tally(key, -1)
+    finally:
+        sb.store.unpin()
 
 
 _HTTP_MESSAGES = {404: "Not found.", 413: "Request body is too large.", 400: "Bad request."}

@@ -40,6 +40,7 @@ class Kind:
     # record's attribute of that name (a string), or how to compute the value
     columns: dict[str, str | Callable[[object, Lookup], object]]
     times: frozenset[str] = frozenset()  # columns that hold instants (stored as microseconds)
+    numbers: frozenset[str] = frozenset()  # other columns that hold integers (the rest hold text)
     indexed: tuple[str, ...] = ()  # columns a filter often names
     # kinds the derived columns are computed from, and the column that names the record read
     reads: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -89,7 +90,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
           "credited_to": "credited_to", "source": "source",
           "rejected": lambda a, get: int(a.rejected_at is not None), "applied_at": "applied_at",
           "job_remote_id": lambda a, get: get("job", a.job_id).remote_id},
-         times=frozenset({"applied_at"}), indexed=("candidate_id", "job_id"), reads={"job": "job_id"}),
+         times=frozenset({"applied_at"}), numbers=frozenset({"rejected"}), indexed=("candidate_id", "job_id"),
+         reads={"job": "job_id"}),
     Kind("interview", Interview, "interviews",
          {"application_id": "application_id",
           "job_id": lambda i, get: get("application", i.application_id).job_id,

@@ -1,7 +1,7 @@
 """The store: every world's records, shared by every worker (and, later, every replica).
 
-`Store` is the interface; a backend implements it (`sqlite` now) and is chosen by a store URL
-(`sqlite:///path/to/file`). Nothing outside a backend speaks SQL: callers ask with a `Query`
+`Store` is the interface; a backend implements it (`sqlite`, `postgres`; both on `sql`) and is
+chosen by a store URL (`sqlite:///path/to/file`, `postgresql://user@host/db`). Nothing outside a backend speaks SQL: callers ask with a `Query`
 (a kind and filters, all vendor-neutral) and get `Row`s back, in `created_at` order.
 """
 
@@ -189,12 +189,19 @@ class Store(Protocol):
         """Deliveries in the order they were queued, each with its `id`, `status` and `attempts`."""
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, threads: int = 4) -> Store:
     """The backend a store URL names: `sqlite:///relative/path` or `sqlite:////absolute/path`
-    (SQLAlchemy's spelling)."""
+    (SQLAlchemy's spelling), or `postgresql://user:password@host:port/database` (libpq's, with its
+    query parameters), whose pool holds a connection for each of a process's `threads`."""
     scheme, sep, rest = url.partition("://")
     if scheme == "sqlite" and sep and rest.startswith("/") and len(rest) > 1:
         from sandbox.world.store.sqlite import SqliteStore
 
         return SqliteStore(Path(rest[1:]))
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH")
+    if scheme in ("postgresql", "postgres") and sep and rest:
+        try:
+            from sandbox.world.store.postgres import PostgresStore
+        except ImportError:
+            raise ValueError("a postgresql:// store needs psycopg: pip install 'ats-sandbox[postgresql]'") from None
+        return PostgresStore(url, threads)
+    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH or postgresql://USER@HOST/DATABASE")
