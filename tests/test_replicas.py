@@ -70,6 +70,18 @@ def test_a_write_through_one_replica_is_read_at_once_through_the_other(replicas)
     assert [i["id"] for i in listed] == [model["id"]]
 
 
+def test_a_reset_through_one_replica_undoes_writes_made_through_the_other(replicas):
+    a, b = replicas
+    created = requests.post(f"{a.url}{INTERVIEWS}", headers=merge_headers(), timeout=30,
+                            json={"model": new_model(), "remote_user_id": author()})
+    assert created.status_code == 201, created.text
+    before = get(a, f"{INTERVIEWS}/{created.json()['model']['id']}")
+    assert before.status_code == 200
+    assert admin(b, "POST", "/reset", {}).status_code == 200
+    gone = get(a, f"{INTERVIEWS}/{created.json()['model']['id']}")
+    assert (gone.status_code, gone.json()) == (404, {"detail": "Not found."})
+
+
 def test_a_clock_set_through_one_replica_is_the_clock_of_both(replicas):
     a, b = replicas
     assert admin(a, "POST", "/clock", {"now": "2031-02-03T04:05:06Z", "frozen": True}).status_code == 200
