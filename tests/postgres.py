@@ -42,13 +42,22 @@ class Postgres:
         data = self.dir / "data"
         subprocess.run([str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                         "--no-sync"], check=True, capture_output=True, preexec_fn=_as_unprivileged, cwd=self.dir)
-        with open(self.dir / "server.log", "wb") as log:
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._start()
+
+    def _start(self) -> None:
+        with open(self.dir / "server.log", "ab") as log:
             self.proc = subprocess.Popen(
-                [str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.dir),
+                [str(self.bin / "postgres"), "-D", str(self.dir / "data"), "-p", str(self.port), "-k", str(self.dir),
                  "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"],
                 stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_as_unprivileged, cwd=self.dir)
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         self._wait()
+
+    def restart(self) -> None:
+        """Stopped (every session dropped) and started again on the same port and data."""
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(15)
+        self._start()
 
     def _wait(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

@@ -5,6 +5,7 @@ journal are the same whichever of them a request reaches."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import psycopg
@@ -154,3 +155,35 @@ def test_a_rate_limit_is_counted_across_both_replicas(postgres, tmp_path_factory
     finally:
         a.stop()
         b.stop()
+
+
+def test_requests_are_answered_at_once_after_postgresql_restarts_under_the_server(tmp_path):
+    from tests.postgres import Postgres
+
+    cluster = Postgres()  # a cluster of its own: this one is restarted
+
+    def at_once(n: int) -> list[int]:  # enough at once that every worker's pool holds several connections
+        with ThreadPoolExecutor(n) as pool:
+            return sorted(pool.map(lambda _: get(srv, INTERVIEWS).status_code, range(n)))
+
+    def in_flight_remaining() -> set[str]:  # a Kombo write counts itself in flight (a tally across processes)
+        kombo = credential("kombo")
+        return {requests.post(f"{srv.url}/kombo/v1/ats/applications/26vafvWSRmbhNcxJYqjCzuJg/interviews",
+                              headers=kombo["headers"], json={}, timeout=30).headers["Concurrency-Remaining"]
+                for _ in range(6)}
+
+    try:
+        srv = Server(tmp_path / "data", workers=2, threads=8, store=cluster.database("restarted"), rate_limit=NO_LIMIT)
+        try:
+            assert at_once(16) == [200] * 16 and in_flight_remaining() == {"29"}
+            cluster.restart()  # every connection dropped
+            assert at_once(16) == [200] * 16
+            assert in_flight_remaining() == {"29"}  # each process holds its life lock again: its tallies count
+            created = requests.post(f"{srv.url}{INTERVIEWS}", headers=merge_headers(), timeout=30,
+                                    json={"model": new_model(), "remote_user_id": author()})
+            assert created.status_code == 201, created.text
+            assert get(srv, f"{INTERVIEWS}/{created.json()['model']['id']}").status_code == 200
+        finally:
+            srv.stop()
+    finally:
+        cluster.stop()

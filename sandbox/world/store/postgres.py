@@ -5,14 +5,16 @@ Nothing here lives in a process or a file: the records and writes, the control d
 connection states, faults), the rate-limit counters, the journal and the webhook outbox are tables.
 - Every write takes one lock first, the `stamp` row, and moves it: writes commit in order (the changes
   log's `seq` is commit order, which the webhook marks rely on) and a reader asks that one row whether
-  anything changed, once a request (a poll of one row costs less than a listener thread per process
-  would save).
+  anything changed, once a request; the kinds' versions then say what. (Not LISTEN/NOTIFY: a
+  notification reaches another replica after the commit, and a read sent there at once could miss it.)
 - The counters and the journal are UNLOGGED tables: they change with every request and need not
   survive a crash of the database.
 - Each process has a connection pool; a request holds one connection from `pin` to `unpin`. A pool is
   closed before a fork (gunicorn's master installs, then forks its workers), so no child shares its
   parent's sockets. Each process also holds an advisory lock while it lives, so that what a process that
   died had counted (requests in flight) stops counting, as the SQLite backend's counters do.
+- When the database drops the connections (a restart, a failover), the first statement on one finds out:
+  the pool replaces every one it lost, a request retries once, and a tally takes the life lock again.
 """
 
 from __future__ import annotations
@@ -104,16 +106,25 @@ class PostgresStore(SqlStore):
         return pool
 
     def _open(self) -> None:
-        """This process's pool, and its life: a number of its own and a connection that holds its life lock.
-        The first time, the tables every replica needs before it reads, made once per database."""
+        """This process's pool and its life. The first time, the tables every replica needs before it reads,
+        made once per database."""
+        with _Connection.connect(self.url, autocommit=True) as db, db.transaction():
+            db.execute(f"SELECT pg_advisory_xact_lock({INSTALL_LOCK})")
+            for statement in INFRASTRUCTURE:
+                db.execute(statement)
+            for statement in requests.schema(self.TYPES):  # (the journal need not survive a crash either)
+                db.execute(statement.replace("CREATE TABLE", "CREATE UNLOGGED TABLE"))
+        self._live()
+        self._pooled = ConnectionPool(self.url, connection_class=_Connection, kwargs={"autocommit": True},
+                                      min_size=1, max_size=self.pool_size, open=True, name="ats-sandbox")
+
+    def _live(self) -> None:
+        """A number of this process's own, and a connection that holds its life lock (again, when the
+        database dropped the one it had)."""
+        if self._life is not None:
+            self._life.close()
         life = _Connection.connect(self.url, autocommit=True)
         try:
-            with life.transaction():
-                life.execute(f"SELECT pg_advisory_xact_lock({INSTALL_LOCK})")
-                for statement in INFRASTRUCTURE:
-                    life.execute(statement)
-                for statement in requests.schema(self.TYPES):  # (the journal need not survive a crash either)
-                    life.execute(statement.replace("CREATE TABLE", "CREATE UNLOGGED TABLE"))
             number = life.execute("SELECT nextval('processes')").fetchone()[0]
             life.execute(f"SELECT pg_advisory_lock({LIFE_LOCK}, ?)", (number,))
             life.execute(f"DELETE FROM tallies WHERE process NOT IN ({_LIVE})")  # the dead's, gone for good
@@ -121,8 +132,6 @@ class PostgresStore(SqlStore):
             life.close()
             raise
         self._life, self._process = life, number
-        self._pooled = ConnectionPool(self.url, connection_class=_Connection, kwargs={"autocommit": True},
-                                      min_size=1, max_size=self.pool_size, open=True, name="ats-sandbox")
 
     def _close(self) -> None:
         with self._pool_lock:
@@ -149,17 +158,22 @@ class PostgresStore(SqlStore):
     @contextlib.contextmanager
     def _borrowed(self):
         """A connection from the pool for a block, which the store's calls inside it use too."""
-        local = self._thread()
-        with self._pool().connection() as conn:
+        local, pool = self._thread(), self._pool()
+        with pool.connection() as conn:
             local.conn = conn
             try:
                 yield conn
+            except psycopg.OperationalError:
+                if conn.broken:  # the database dropped it: the others it dropped are replaced for the next
+                    pool.check()
+                raise
             finally:
                 local.conn = None
 
     def pin(self) -> None:
-        """The request holds a connection until `unpin`. One the database dropped (a restart, a failover)
-        is found out by the first statement, given back (the pool discards it), and another taken."""
+        """The request holds a connection until `unpin`. When the database dropped it (a restart, a
+        failover), the first statement finds out: the pool replaces every connection it lost, and the
+        request goes on with a new one."""
         local = self._thread()
         for attempt in (1, 2):
             if getattr(local, "conn", None) is None:
@@ -171,7 +185,9 @@ class PostgresStore(SqlStore):
             except psycopg.OperationalError:
                 if attempt == 2 or not getattr(local, "pinned_conn", False) or not local.conn.broken:
                     raise
+                pool = local.pool
                 self.unpin()
+                pool.check()  # every idle connection the database dropped, replaced
 
     def unpin(self) -> None:
         super().unpin()
@@ -227,15 +243,23 @@ class PostgresStore(SqlStore):
 
     def tally(self, key: str, delta: int) -> int:
         """Exact: the change and the sum are made under the key's lock. A process counts in a row of its
-        own, and only the live processes' rows are summed."""
-        self._pool()  # (which gives this process its number)
-        with self._connection() as db, db.transaction():
-            db.execute(f"SELECT pg_advisory_xact_lock({TALLY_LOCK}, hashtext(?))", (key,))
-            if delta:
-                db.execute("INSERT INTO tallies VALUES (?, ?, ?) ON CONFLICT (key, process) DO UPDATE "
-                           "SET n = tallies.n + excluded.n", (key, self._process, delta))
-            return db.execute(f"SELECT COALESCE(SUM(n), 0)::bigint FROM tallies WHERE key = ? AND process IN ({_LIVE})",
-                              (key,)).fetchone()[0]
+        own, and only the live processes' rows are summed. A process whose life lock went with a restart of
+        the database takes it again (under a new number) and counts again."""
+        self._pool()  # (which gives this process its number and its life)
+        for attempt in (1, 2):
+            number = self._process
+            with self._connection() as db, db.transaction():
+                db.execute(f"SELECT pg_advisory_xact_lock({TALLY_LOCK}, hashtext(?))", (key,))
+                if delta:
+                    db.execute("INSERT INTO tallies VALUES (?, ?, ?) ON CONFLICT (key, process) DO UPDATE "
+                               "SET n = tallies.n + excluded.n", (key, number, delta))
+                total, alive = db.execute(f"SELECT COALESCE(SUM(n), 0)::bigint, ?::int IN ({_LIVE}) FROM tallies "
+                                          f"WHERE key = ? AND process IN ({_LIVE})", (number, key)).fetchone()
+            if alive or attempt == 2:
+                return total
+            with self._pool_lock:
+                if self._process == number:  # (another thread may have taken it again already)
+                    self._live()
 
     def _clear_windows(self) -> None:
         with self._connection() as db:
