@@ -187,3 +187,28 @@ def test_requests_are_answered_at_once_after_postgresql_restarts_under_the_serve
             srv.stop()
     finally:
         cluster.stop()
+
+
+def test_a_store_whose_connections_the_database_dropped_takes_new_ones_and_its_life_lock_again(postgres):
+    from sandbox.world.store import open_store
+
+    url = postgres.database("dropped")
+    store = open_store(url)
+    try:
+        store.pin()
+        store.unpin()  # the pool holds a connection, idle
+        assert store.tally("in-flight", 1) == 1
+        with psycopg.connect(url, autocommit=True) as admin:  # as a failover does: every session dropped
+            others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            admin.execute(f"SELECT pg_terminate_backend(pid) {others}")
+            deadline = time.monotonic() + 10
+            while admin.execute(f"SELECT count(*) {others}").fetchone()[0] and time.monotonic() < deadline:
+                time.sleep(0.02)
+        store.pin()  # the idle connection was dropped: it takes another
+        try:
+            # the dropped life lock's count stops counting; the process takes a new one, and its count counts
+            assert store.tally("in-flight", 1) == 1
+        finally:
+            store.unpin()
+    finally:
+        store.close()
