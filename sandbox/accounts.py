@@ -76,5 +76,16 @@ class Accounts:
             world = self.worlds[c.world]
             vendor = self.vendors[c.vendor]
             out.append({"id": c.id, "vendor": c.vendor, "world": c.world, "company": world.company,
-                        "platform": world.platform, "base_url": vendor.mount, **vendor.describe(c), "state": state(c)})
+                        "platform": world.platform, "base_url": vendor.mount, **vendor.describe(c), "state": state(c),
+                        "interviews": interview_operations(vendor, world.platform)})
         return out
+
+
+def interview_operations(vendor, platform: str) -> list[str]:
+    """What the vendor serves of a platform's interviews: ["list", "get"], ["list"] or [] (refused)."""
+    from sandbox.http.endpoints import Listing, Retrieve
+
+    declared = {"list": Listing, "get": Retrieve}
+    return [op for op, kind in declared.items()
+            if any(isinstance(e, kind) and e.kind == "interview" for e in vendor.endpoints)
+            and (vendor.coverage is None or vendor.coverage.serves("interview", op, platform))]

@@ -98,15 +98,24 @@ def accounts(settings: Settings, as_json: bool) -> int:
     if as_json:
         print(json.dumps(listing, indent=2))
         return 0
-    rows = [("VENDOR", "WORLD", "PLATFORM", "STATE", "SEND")]
-    for a in listing:
-        query = "&".join(f"{k}={v}" for k, v in a["query"].items())
-        send = " ".join([f"{a['base_url']}{'?' + query if query else ''}",
-                         *(f"-H '{k}: {v}'" for k, v in a["headers"].items())])
-        rows.append((a["vendor"], a["world"], a["platform"], a["state"], send))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    # one block per vendor, its credentials by world; INTERVIEWS says what the vendor serves of the
+    # platform's interviews ("refused": its interview endpoints answer its refusal)
+    rows = []
+    for vendor in dict.fromkeys(a["vendor"] for a in listing):
+        rows.append((vendor.upper(),))
+        for a in (a for a in listing if a["vendor"] == vendor):
+            query = "&".join(f"{k}={v}" for k, v in a["query"].items())
+            send = " ".join([f"{a['base_url']}{'?' + query if query else ''}",
+                             *(f"-H '{k}: {v}'" for k, v in a["headers"].items())])
+            rows.append((a["world"], a["platform"], ", ".join(a["interviews"]) or "refused", a["state"], send))
+    head = ("WORLD", "PLATFORM", "INTERVIEWS", "STATE")
+    widths = [max(len(r[i]) for r in [head, *rows] if len(r) > 1) for i in range(4)]
+    print("  ".join([*(cell.ljust(w) for cell, w in zip(head, widths)), "SEND"]))
     for row in rows:
-        print("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[4]]))
+        if len(row) == 1:
+            print(f"\n{row[0]}")
+        else:
+            print("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[4]]))
     return 0
 
 

@@ -115,7 +115,10 @@ def test_worlds_summarise_each_companys_records_and_credentials(client):
 
     worlds = client.get("/_sandbox/worlds").json
     assert [(w["key"], w["platform"]) for w in worlds] == [
-        ("acme", "greenhouse"), ("globex", "lever"), ("initech", "ashby"), ("umbrella", "workday")]
+        ("acme", "greenhouse"), ("globex", "lever"), ("initech", "ashby"), ("umbrella", "workday"),
+        ("hooli", "smartrecruiters"), ("soylent", "successfactors"), ("cyberdyne", "taleo"), ("wonka", "recruitee"),
+        ("bluth", "fountain"), ("vandelay", "pinpoint"), ("massive", "ceipal"), ("dunder", "zoho_recruit"),
+        ("piedpiper", "gem"), ("tyrell", "breezy_hr"), ("stark", "kombo_sandbox")]
     assert worlds[1]["counts"]["interviews"] == len(visible(world("globex")))
     assert worlds[1]["counts"]["jobs"] == len(world("globex").jobs)
     assert [(c["vendor"], c["state"], c["sync_every"]) for c in worlds[1]["credentials"]] == [

@@ -39,15 +39,20 @@ def test_no_command_is_a_usage_error():
     assert out.stderr.splitlines()[-1] == "ats-sandbox: error: the following arguments are required: COMMAND"
 
 
-def test_accounts_prints_an_aligned_table_of_every_credential():
+def test_accounts_prints_one_aligned_block_per_vendor_saying_what_it_serves_of_each_platform():
     lines = run("accounts").stdout.splitlines()
-    assert lines[0].split() == ["VENDOR", "WORLD", "PLATFORM", "STATE", "SEND"]
-    assert lines[1] == ("merge    acme      greenhouse  healthy        /merge/api -H 'Authorization: Bearer "
-                        "merge-sandbox-key' -H 'X-Account-Token: acme-greenhouse-account-token'")
-    assert len(lines) == 1 + len(accounts())
-    truto = next(line for line in lines if line.startswith("truto    acme"))
-    assert "/truto?integrated_account_id=62f44730-dd91-461e-bd6a-aedd9e0ad79d -H 'Authorization: Bearer " in truto
-    assert {line.index("SEND") if n == 0 else line.index(" /") + 1 for n, line in enumerate(lines)} == {lines[0].index("SEND")}
+    assert lines[0].split() == ["WORLD", "PLATFORM", "INTERVIEWS", "STATE", "SEND"]
+    assert [line for line in lines if line.isupper() and " " not in line] == ["MERGE", "KOMBO", "TRUTO", "BINDBEE"]
+    assert lines[1:4] == ["", "MERGE", "acme       greenhouse       list, get   healthy        /merge/api -H "
+                          "'Authorization: Bearer merge-sandbox-key' -H 'X-Account-Token: acme-greenhouse-account-token'"]
+    rows = [line for line in lines[1:] if " /" in line]
+    assert len(rows) == len(accounts())
+    truto = [line for line in rows if "/truto?" in line]
+    assert "/truto?integrated_account_id=62f44730-dd91-461e-bd6a-aedd9e0ad79d -H 'Authorization: Bearer " in truto[0]
+    assert [line.split()[2] for line in truto if line.split()[3] == "healthy"][:3] == ["list", "refused", "list"]
+    assert next(line for line in rows if line.startswith("vandelay   pinpoint") and "/truto?" in line).split()[2:4] == \
+        ["list,", "get"]
+    assert {line.index(" /") + 1 for line in rows} == {lines[0].index("SEND")}
 
 
 def test_accounts_json_is_the_listing_the_control_plane_serves():
@@ -77,7 +82,8 @@ def test_dump_prints_the_world_as_the_vendor_renders_it_one_object_a_line():
 
 
 @pytest.mark.parametrize("args, error", [
-    (["dump", "nowhere", "--vendor", "merge"], "ats-sandbox: no world 'nowhere'; the worlds are acme, globex, initech, umbrella"),
+    (["dump", "nowhere", "--vendor", "merge"], "ats-sandbox: no world 'nowhere'; the worlds are acme, globex, initech, umbrella, hooli, soylent, "
+     "cyberdyne, wonka, bluth, vandelay, massive, dunder, piedpiper, tyrell, stark"),
     (["dump", "acme", "--vendor", "merge", "--resource", "offers"],
      "ats-sandbox: merge lists no offers; it lists applications, candidates, interviews, jobs, scorecards, stages, users"),
     (["openapi", "workable"], "ats-sandbox: unknown vendor 'workable'; known: merge, kombo, truto, bindbee"),

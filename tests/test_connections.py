@@ -15,14 +15,15 @@ from merge.core.api_error import ApiError as MergeApiError
 
 from sandbox.vendors.bindbee.ids import bid
 from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, TOKENS, accounts, bindbee_headers, credential,
-                           kombo_headers, merge_headers)
+                           kombo_headers, merge_headers, world)
 
 PINNED = "0b4f6a43-5d0e-4c1e-9a57-3c0e8d1b2a01"
 # vendor -> (a list path, a get path, what a credential sends beyond its headers)
 PATHS = {
     "merge": ("/merge/api/ats/v1/interviews", f"/merge/api/ats/v1/interviews/{PINNED}"),
     "kombo": ("/kombo/v1/ats/interviews", "/kombo/v1/ats/applications"),
-    "truto": ("/truto/unified/ats/interviews", "/truto/unified/ats/interviews/90000001"),
+    # (Truto gets no Greenhouse interview by id, as its docs say: one of the world's users instead)
+    "truto": ("/truto/unified/ats/interviews", "/truto/unified/ats/users/{user}"),
     "bindbee": ("/bindbee/api/ats/v1/scheduled-interviews",
                 f"/bindbee/api/ats/v1/scheduled-interviews/{bid(PINNED.replace('-', ''))}"),
 }
@@ -57,6 +58,7 @@ def send(client, vendor: str, path: str):
 @pytest.mark.parametrize("vendor, state", list(EXPECTED))
 def test_each_state_answers_as_the_vendor_answers_such_a_connection(client, vendor, state):
     list_path, get_path = PATHS[vendor]
+    get_path = get_path.format(user=min(u.remote_id for u in world("acme").users.values()))
     healthy = send(client, vendor, list_path)
     assert client.put(f"/_sandbox/credentials/{credential(vendor)['id']}/state", json={"state": state}).status_code == 200
     listed, got = send(client, vendor, list_path), send(client, vendor, get_path)

@@ -26,7 +26,15 @@ def test_the_same_interviews_through_four_vendors(client, world_key):
     kombo = client.get("/kombo/v1/ats/interviews", headers=kombo_headers(world_key),
                        query_string={"page_size": 50}).json["data"]["results"]
     truto = client.get("/truto/unified/ats/interviews", headers={"Authorization": f"Bearer {TRUTO_TOKEN}"},
-                       query_string={"integrated_account_id": TRUTO_ACCOUNTS[world_key], "limit": 50}).json["result"]
+                       query_string={"integrated_account_id": TRUTO_ACCOUNTS[world_key], "limit": 50})
+    if w.platform in ("lever", "workday"):  # Truto lists no interviews for these (its docs): the world stands in
+        assert truto.status_code == 404
+        truto = [{"id": i.remote_id, "start_at": m["start_at"], "end_at": m["end_at"],
+                  "interviewers": [{"id": w.users[u].remote_id} for u in i.interviewer_ids],
+                  "application": {"id": w.applications[i.application_id].remote_id}}
+                 for i, m in zip(visible(w), merge)]
+    else:
+        truto = truto.json["result"]
     bindbee = client.get("/bindbee/api/ats/v1/scheduled-interviews", headers=bindbee_headers(world_key),
                          query_string={"page_size": 50}).json["items"]
     assert len(merge) == len(kombo) == len(truto) == len(bindbee) == 50

@@ -15,7 +15,7 @@ for what is truly vendor-specific (writes, metadata).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping, NamedTuple
 
 import orjson
@@ -28,6 +28,7 @@ from sandbox.http.context import json_response
 from sandbox.http.cursors import Cursor, InvalidCursor
 from sandbox.http.paging import keyset_page
 from sandbox.world.model import World
+from sandbox.world.platforms import Platform, platform
 from sandbox.world.store import Filter, Query, Row
 
 Render = Callable[[World, object, tuple], dict]  # (world, record, variant) -> the vendor's dict
@@ -43,6 +44,38 @@ class PageOut(NamedTuple):
 
 def no_variant(args: Mapping) -> tuple:
     return ()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which platforms a vendor serves a kind of record for, by operation: `("interview", "list")`
+    -> the platforms' keys. A kind and operation not named is served for every platform; for a
+    platform not named, the endpoint answers `refused(kind, operation, platform)`. `required`
+    names the query parameters an operation needs for a platform; without them it answers
+    `missing(names)`."""
+
+    served: Mapping[tuple[str, str], frozenset[str]]
+    refused: Callable[[str, str, Platform], errors.ApiError]
+    required: Mapping[tuple[str, str], Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    missing: Callable[[list[str]], errors.ApiError] = lambda names: errors.BadRequest(f"{names[0]} is required.")
+
+    def serves(self, kind: str, operation: str, platform_key: str) -> bool:
+        served = self.served.get((kind, operation))
+        return served is None or platform_key in served
+
+
+def refuse_unserved(ctx, kind: str, operation: str) -> None:
+    """A vendor that does not offer this kind of record for the world's platform, or not without a
+    parameter it needs there, answers its refusal."""
+    coverage = ctx.vendor.coverage
+    if coverage is None:
+        return
+    key = ctx.account.platform
+    if not coverage.serves(kind, operation, key):
+        raise coverage.refused(kind, operation, platform(key))
+    missing = [name for name in coverage.required.get((kind, operation), {}).get(key, ()) if not request.args.get(name)]
+    if missing:
+        raise coverage.missing(missing)
 
 
 @dataclass(frozen=True)
@@ -70,7 +103,9 @@ class Listing:
         scope_of = _scope(self)
 
         def list_records():
-            args, ctx = parse(self.args), g._get_current_object()
+            ctx = g._get_current_object()
+            refuse_unserved(ctx, self.kind, "list")
+            args = parse(self.args)
             sb, world_key = ctx.sb, ctx.account.world
             scope = scope_of(ctx.vendor, world_key)
             position, reverse = None, False
@@ -125,7 +160,9 @@ class Retrieve:
 
     def view(self):
         def retrieve_record(record_id: str):
-            args, ctx = parse(self.args), g._get_current_object()
+            ctx = g._get_current_object()
+            refuse_unserved(ctx, self.kind, "get")
+            args = parse(self.args)
             value = self.locate(record_id)
             sb, world_key = ctx.sb, ctx.account.world
 

@@ -32,7 +32,7 @@ from sandbox.control.webhooks import Hooks
 from sandbox.fixtures import Credential
 from sandbox.http import connection, drift, errors
 from sandbox.http.context import json_response, sandbox
-from sandbox.http.endpoints import Endpoint, blueprint
+from sandbox.http.endpoints import Coverage, Endpoint, blueprint
 
 log = logging.getLogger("sandbox")
 
@@ -111,6 +111,7 @@ class Vendor:
     failure_limit: FailureLimit | None = None
     drift: drift.Drift = drift.Drift()  # the fields a drifted answer changes
     webhooks: Hooks | None = None  # the events it sends, signed its way (control/webhooks.py)
+    coverage: Coverage | None = None  # the platforms it serves each kind of record for; None: every one
 
     def coverage_points(self):
         """(method, path, declared query parameters) of each endpoint, for the coverage report."""

@@ -111,6 +111,7 @@ class _Builder:
         self._remote = {}
         self._created: set[datetime] = set()
         self._stages: dict[str, list[Stage]] = {}
+        self.organisation = 473_737 + sum(map(ord, seed)) % 500_000  # draws no random number
 
     # -- ids and times --
 
@@ -126,15 +127,21 @@ class _Builder:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
 
     def remote_id(self, kind: str) -> str:
-        style = self.platform.id_style
+        style = self.platform.id_style_of(kind)
         if style == "uuid":
             return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         if style == "wid":
             return "%032x" % self.rng.getrandbits(128)
+        if style == "hex24":
+            return "%024x" % self.rng.getrandbits(96)
+        if style == "hex12":
+            return "%012x" % self.rng.getrandbits(48)
         bases = {"user": 4_000_000, "job": 1_200_000, "stage": 5_400_000, "candidate": 31_000_000,
                  "application": 46_000_000, "interview": 9_100_000}
         last = self._remote.get(kind, bases[kind])
         self._remote[kind] = last + self.int_between(1, 37)
+        if style == "zoho":  # 18 digits: the organisation's number, then the running one
+            return f"{self.organisation}{self._remote[kind]:012d}"
         return str(self._remote[kind])
 
     def unique_created(self, when: datetime) -> datetime:

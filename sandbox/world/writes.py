@@ -17,7 +17,7 @@ def new_interview(world: World, created: datetime, *, application_id: str, stage
                   title: str | None = None) -> Interview:
     """A new interview as the platform would hold it once created at `created`. Its ids derive
     from the world's seed and that instant, never from a random source."""
-    style = platform(world.platform).id_style
+    style = platform(world.platform).id_style_of("interview")
     app = world.applications[application_id]
     candidate = world.candidates[app.candidate_id]
     stage = world.stages.get(stage_id) if stage_id else None
@@ -36,7 +36,7 @@ def new_interview(world: World, created: datetime, *, application_id: str, stage
 def _ids(world: World, kind: str, created: datetime) -> tuple[str, str]:
     key = f"{micros(created)}"
     return (uuid.UUID(hex=derived_id("wid", world.seed, kind, key), version=4).hex,
-            derived_id(platform(world.platform).id_style, world.seed, f"{kind}-remote", key))
+            derived_id(platform(world.platform).id_style_of(kind), world.seed, f"{kind}-remote", key))
 
 
 def new_candidate(world: World, created: datetime, *, first_name: str, last_name: str, email: str, phone: str,

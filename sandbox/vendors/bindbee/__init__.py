@@ -21,6 +21,8 @@ def rate_headers(quota) -> dict:
             "X-RateLimit-Reset": str(int(time.time()) + quota.reset)}
 
 
+# Bindbee publishes no table of the platforms it serves interviews for, nor of the fields it fills
+# for each: it serves every platform, every field (INFERRED).
 # 200 requests a minute per connector token, across all endpoints (Bindbee's docs). A query string
 # that fails validation answers 422, as FastAPI does.
 VENDOR = Vendor(name="bindbee", mount="/bindbee", credential_fields=CREDENTIAL_FIELDS, endpoints=ENDPOINTS,

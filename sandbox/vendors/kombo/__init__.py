@@ -8,6 +8,7 @@ from sandbox.http.errors import Conflict, Forbidden, NotFound, RateLimited
 from sandbox.http.pipeline import Concurrency, RateLimit, Vendor
 from sandbox.vendors.kombo.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.kombo.endpoints import ENDPOINTS
+from sandbox.vendors.kombo.platforms import COVERAGE
 from sandbox.vendors.kombo.errors import (CONCURRENCY_LIMIT_EXCEEDED, INTEGRATION_AUTHENTICATION_INVALID, INTEGRATION_INACTIVE,
                                           INTEGRATION_NOT_FOUND, SETUP_SYNC_PENDING, envelope)
 from sandbox.vendors.kombo.webhooks import HOOKS
@@ -47,4 +48,4 @@ VENDOR = Vendor(name="kombo", mount="/kombo/v1", credential_fields=CREDENTIAL_FI
                 authenticate=authenticate, envelope=envelope, describe=describe,
                 rate_limit=RATE_LIMIT, concurrency=CONCURRENCY, states=STATES,
                 drift=Drift(enum=("status", "outcome"), missing=("video_conferencing_url",), null=("canceled",)),
-                webhooks=HOOKS)
+                webhooks=HOOKS, coverage=COVERAGE)

@@ -11,6 +11,7 @@ import hashlib
 import zlib
 from datetime import timedelta
 
+from sandbox.vendors.kombo.platforms import COVERAGE, UNFILLED
 from sandbox.world.model import Application, Candidate, Interview, Job, Location, Stage, User, World
 from sandbox.world.platforms import ms, platform
 
@@ -80,6 +81,13 @@ def _phones(c: Candidate) -> list[dict]:
 
 def interview(world: World, i: Interview, variant: tuple = ()) -> dict:
     plat = platform(world.platform)
+    out = _interview(world, i, plat)
+    for name in UNFILLED.get(plat.key, ()):
+        out[name] = [] if name == "users" else None
+    return out
+
+
+def _interview(world: World, i: Interview, plat) -> dict:
     app = world.applications[i.application_id]
     candidate = world.candidates[app.candidate_id]
     job = world.jobs[app.job_id]
@@ -214,6 +222,10 @@ INTEGRATION_STATUS = {"healthy": "ACTIVE", "initial_sync": "ACTIVE", "relink_nee
 READ_MODELS = ("ats_interviews", "ats_applications", "ats_candidates", "ats_jobs", "ats_users", "ats_application_stages")
 
 
+def _serves(model: str, platform_key: str) -> bool:
+    return model != "ats_interviews" or COVERAGE.serves("interview", "list", platform_key)
+
+
 def integration(world: World, credential, state: str, created) -> dict:
     """An integration as `GET /integrations/{integration_id}` shows it."""
     plat = platform(world.platform)
@@ -228,8 +240,10 @@ def integration(world: World, credential, state: str, created) -> dict:
         "end_user": {"organization_name": world.company, "creator_email": None, "origin_id": world.key},
         "scope_config": {"id": kid(hashlib.sha256(f"scope/{world.key}".encode()).hexdigest()[:32]), "name": None},
         "data_expired_at": None, "created_at": ms(created), "beta": False,
-        "read_models": [{"id": m, "label": m.split("_", 1)[1].replace("_", " ").title(), "is_available": True,
-                         "coverage_status": "SUPPORTED", "scope_config_setting": "ENABLED",
+        "read_models": [{"id": m, "label": m.split("_", 1)[1].replace("_", " ").title(),
+                         "is_available": _serves(m, plat.key),
+                         "coverage_status": "SUPPORTED" if _serves(m, plat.key) else "UNSUPPORTED",
+                         "scope_config_setting": "ENABLED",
                          "opted_out_by_customer": False, "fields": []} for m in READ_MODELS],
         "write_actions": [],
     }

@@ -8,6 +8,7 @@ from sandbox.http.errors import RateLimited, Unauthorized
 from sandbox.http.pipeline import FailureLimit, RateLimit, Vendor
 from sandbox.vendors.merge.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.merge.endpoints import ENDPOINTS
+from sandbox.vendors.merge.platforms import COVERAGE
 from sandbox.vendors.merge.errors import envelope
 from sandbox.vendors.merge.webhooks import HOOKS
 
@@ -27,4 +28,4 @@ VENDOR = Vendor(name="merge", mount="/merge/api", credential_fields=CREDENTIAL_F
                 rate_limit=RATE_LIMIT, failure_limit=FailureLimit(20, 10, lambda: RateLimited(THROTTLED)),
                 drift=Drift(enum=("status", "overall_recommendation", "access_role"), missing=("location",),
                             null=("created_at",)),
-                webhooks=HOOKS)
+                webhooks=HOOKS, coverage=COVERAGE)

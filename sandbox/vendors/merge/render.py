@@ -11,24 +11,13 @@ import uuid
 from typing import NamedTuple
 
 from sandbox.world.model import Application, Candidate, Interview, Job, Scorecard, Stage, User, World, iso_z
+from sandbox.vendors.merge.platforms import FILLS
 from sandbox.world.platforms import Platform, platform
 
 FIELD_MAPPINGS = {"organization_defined_targets": {}, "linked_account_defined_targets": {}}
 STATUS = {"scheduled": "SCHEDULED", "awaiting_feedback": "AWAITING_FEEDBACK", "complete": "COMPLETE"}
 RECOMMENDATION = {"definitely_no": "DEFINITELY_NO", "no": "NO", "yes": "YES", "strong_yes": "STRONG_YES",
                   "no_decision": "NO_DECISION"}
-
-# The interview fields Merge fills per platform (platforms.md, from Merge's field-support page).
-ALL_FIELDS = frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "location", "organizer",
-                        "status", "remote_created_at", "remote_updated_at", "remote_data"})
-FILLS = {
-    "greenhouse": ALL_FIELDS,
-    "lever": frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "location",
-                        "organizer", "remote_created_at", "remote_data"}),
-    "ashby": frozenset({"start_at", "end_at", "interviewers", "job_interview_stage", "status",
-                        "remote_created_at", "remote_data"}),
-    "workday": frozenset({"start_at", "end_at", "interviewers", "remote_data"}),
-}
 
 ts = iso_z  # DRF's rendering of a time
 
@@ -121,7 +110,7 @@ def status(plat: Platform, i: Interview, origins: bool) -> str | None:
 
 def interview(world: World, i: Interview, view: View = DEFAULT) -> dict:
     plat = platform(world.platform)
-    fills = FILLS[plat.key] if not i.shell else frozenset()
+    fills = FILLS.get(plat.key, frozenset()) if not i.shell else frozenset()
     x = view.expand
 
     def filled(name: str, value):
@@ -153,7 +142,7 @@ def interview(world: World, i: Interview, view: View = DEFAULT) -> dict:
         "remote_was_deleted": i.deleted,
         "field_mappings": FIELD_MAPPINGS,
         "remote_data": [{"path": plat.interview_path(world, i), "data": plat.raw_interview(world, i)}]
-        if view.remote_data and "remote_data" in FILLS[plat.key] else None,
+        if view.remote_data and "remote_data" in FILLS.get(plat.key, ()) else None,
     }
 
 

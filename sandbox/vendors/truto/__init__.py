@@ -11,6 +11,7 @@ from sandbox.http.errors import NotFound, Unauthorized
 from sandbox.http.pipeline import RateLimit, Vendor
 from sandbox.vendors.truto.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.truto.endpoints import ENDPOINTS
+from sandbox.vendors.truto.platforms import COVERAGE
 from sandbox.vendors.truto.errors import envelope
 from sandbox.vendors.truto.webhooks import HOOKS
 
@@ -39,4 +40,4 @@ VENDOR = Vendor(name="truto", mount="/truto", credential_fields=CREDENTIAL_FIELD
                 rate_limit=RateLimit(seconds=10, headers=rate_headers, shown=110,  # the docs' example: 110;w=10
                                      refused_headers=lambda quota: {"Retry-After": "10"}),
                 states=STATES, drift=Drift(enum=("status",), missing=("location",), null=("start_at",)),
-                webhooks=HOOKS)
+                webhooks=HOOKS, coverage=COVERAGE)

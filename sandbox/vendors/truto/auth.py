@@ -8,7 +8,7 @@ from flask import Request
 from sandbox.accounts import Account, how_to_send
 from sandbox.http import errors
 from sandbox.http.context import sandbox
-from sandbox.vendors.truto.errors import MISSING_ACCOUNT
+from sandbox.vendors.truto.errors import MissingParameters
 
 CREDENTIAL_FIELDS = ("api_token", "integrated_account_id")
 describe = how_to_send("api_token", query={"integrated_account_id": "integrated_account_id"})
@@ -22,7 +22,7 @@ def authenticate(req: Request) -> Account:
         raise errors.Unauthorized("Invalid or missing API token.")
     account_id = req.args.get("integrated_account_id")
     if not account_id:
-        raise errors.BadRequest("integrated_account_id is required.", code=MISSING_ACCOUNT)
+        raise MissingParameters("integrated_account_id")
     credential = accounts.find("truto", api_token=token, integrated_account_id=account_id)
     if credential is None:
         raise errors.NotFound(f"Integrated account {account_id} not found.")

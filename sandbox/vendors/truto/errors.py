@@ -10,7 +10,15 @@ from http import HTTPStatus
 
 from sandbox.http import errors
 
-MISSING_ACCOUNT = "missing_required_query_parameters"
+MISSING = "missing_required_query_parameters"
+
+
+class MissingParameters(errors.BadRequest):
+    """Required query parameters not sent: Truto names them in `truto_error_insight`."""
+
+    def __init__(self, *names: str):
+        super().__init__(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} required.", code=MISSING)
+        self.names = list(names)
 
 
 def envelope(error: errors.ApiError) -> dict:
@@ -19,8 +27,8 @@ def envelope(error: errors.ApiError) -> dict:
         message = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
                             for k, v in sorted(error.fields.items()))
     body = {"statusCode": error.status, "error": HTTPStatus(error.status).phrase, "message": message}
-    if error.code == MISSING_ACCOUNT:
-        body["truto_error_insight"] = {MISSING_ACCOUNT: {
+    if isinstance(error, MissingParameters):
+        body["truto_error_insight"] = {MISSING: {
             "description": "These query parameters are required by the unified API and were not sent.",
-            "value": ["integrated_account_id"]}}
+            "value": error.names}}
     return body

@@ -1,8 +1,8 @@
 """World records in Truto's unified ATS shapes (truto.one/docs/api-reference/unified-ats-api). Truto's
 ids are the platform's remote ids, and references are `{"id": ...}` objects.
 
-Unified leaves out the interview fields the platform does not map; normalized keeps every field,
-null where unmapped (INFERRED: Truto does not document the difference). The other resources carry
+Unified leaves out the interview fields Truto does not map for the platform (platforms.py);
+normalized keeps every field, null where unmapped (INFERRED: Truto does not document the difference). The other resources carry
 every documented field the worlds hold; the sandbox models no raw platform record for them, so
 their `remote_data` is left out (INFERRED).
 """
@@ -11,20 +11,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sandbox.vendors.merge.render import FILLS
+from sandbox.vendors.truto.platforms import MAPS
 from sandbox.world.model import Application, Candidate, Interview, Job, Stage, User, World
 from sandbox.world.platforms import ms, platform
 
 STATUS = {"scheduled": "scheduled", "awaiting_feedback": "awaiting_feedback", "complete": "completed",
           "cancelled": "cancelled"}
-# Truto's interview field -> the field (Merge's name) whose support decides whether it is mapped.
-# Truto publishes its field support for other platforms only; it is taken to leave out the same
-# fields Merge leaves empty (INFERRED).
-MAPPED = {"job_interview_stage": "job_interview_stage", "organizer": "organizer", "interviewers": "interviewers",
-          "location": "location", "start_at": "start_at", "end_at": "end_at", "status": "status",
-          "created_at": "remote_created_at", "updated_at": "remote_updated_at", "remote_data": "remote_data"}
-
-
 class View(NamedTuple):
     format: str = "unified"
     remote_data: bool = True
@@ -52,12 +44,13 @@ def interview(world: World, i: Interview, view: View = View()) -> dict:
         "updated_at": ms(i.remote_updated_at),
         "remote_data": plat.raw_interview(world, i),
     }
-    fills = FILLS[plat.key]
+    # a platform Truto lists no interviews for (its webhooks, `ats-sandbox dump`): every field
+    mapped = MAPS.get(plat.key, values.keys())
     out = {}
     for key, value in values.items():
         if key == "remote_data" and not view.remote_data:
             continue
-        if key not in MAPPED or MAPPED[key] in fills:
+        if key in mapped:
             out[key] = value
         elif view.format == "normalized":
             out[key] = [] if key == "interviewers" else None
