@@ -76,6 +76,26 @@ class TestStoreContract:
         assert all(after[k][0] > before[k][0] for k in KINDS)  # a new generation: no copy made before is taken for now
         assert store.install("fp-2", build) is True
 
+    @pytest.mark.parametrize("threads", [1, 2])  # alone, SQLite forks; beside other threads, it may not
+    def test_worlds_set_aside_fill_the_same_rows_whether_built_in_a_forked_process_or_not(self, store, monkeypatch,
+                                                                                             threads):
+        def everything():
+            return {(key, kind): [(r.id, r.created_us, r.data) for r in
+                                  store.page(key, Query(kind, (), True, True), limit=None)]
+                    for key in TRUTH for kind in KINDS}
+
+        installed = everything()
+        forks = []
+        real_fork = os.fork
+        monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+        monkeypatch.setattr(threading, "active_count", lambda: threads)  # (pytest's threads stay out of the child)
+        north, south = SPECS
+        assert store.install("fp-aside", lambda: [generate(north, "contract", EPOCH)],
+                             aside=[lambda: generate(south, "contract", EPOCH)]) is True
+        assert len(forks) == (1 if store.FORKS_ASIDE and threads == 1 else 0)
+        assert everything() == installed
+        assert store.snapshot("south").users == TRUTH["south"].users  # read back, not kept from the build
+
     def test_snapshot_holds_the_resident_kinds_and_a_version_per_kind(self, store):
         for key, w in TRUTH.items():
             snap = store.snapshot(key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple, Protocol
+from typing import Callable, Iterable, NamedTuple, Protocol, Sequence
 
 from sandbox.world.kinds import KINDS
 from sandbox.world.model import World
@@ -74,9 +74,11 @@ class Change(NamedTuple):
 
 
 class Store(Protocol):
-    def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False) -> bool:
+    def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False,
+                aside: Sequence[Callable[[], World]] = ()) -> bool:
         """Fill the store with the generated worlds unless it holds them already (and the writes made
-        since); `force` starts again. Returns whether it generated. Safe when processes start at once."""
+        since); `force` starts again. `aside` makes more worlds, which the store may build in another
+        process meanwhile. Returns whether it generated. Safe when processes start at once."""
 
     def worlds(self) -> list[str]:
         """The keys of the installed worlds."""

@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import itertools
+import marshal
 import os
 import threading
 from dataclasses import replace
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -120,6 +122,63 @@ def row(world: str, kind: Kind, record, version: int, get) -> tuple:
     return (world, record.id, record.remote_id, micros(record.created_at), micros(record.modified_at),
             int(deleted_at is not None), int(getattr(record, "shell", False)), version, orjson.dumps(record),
             *values)
+
+
+def world_rows(world: World) -> Iterator[tuple[str, Iterator[tuple]]]:
+    """Each kind's name and the rows of its table that a generated world fills, oldest first."""
+    def get(kind: str, record_id: str):
+        return getattr(world, KINDS[kind].attr)[record_id]
+
+    def rows(kind: Kind) -> Iterator[tuple]:
+        for record in sorted(getattr(world, kind.attr).values(), key=lambda r: r.created_at):
+            yield row(world.key, kind, record, 1, get)
+
+    for kind in KINDS.values():
+        yield kind.name, rows(kind)
+
+
+class Beside:
+    """Worlds built in a forked process while this one builds the others: it sends back their
+    rows (marshal: plain tuples, read back in a few milliseconds), not the records. Only where
+    nothing else runs in this process (a fork copies no other thread); otherwise, or if the child
+    fails, they are built here."""
+
+    def __init__(self, makers: Sequence[Callable[[], World]]):
+        self.makers, self.pid = makers, None
+        if makers and hasattr(os, "fork") and threading.active_count() == 1 and (os.cpu_count() or 1) > 1:
+            self.read_end, write_end = os.pipe()
+            self.pid = os.fork()
+            if self.pid == 0:  # the child: build, send, and leave without running the parent's exit hooks
+                os.close(self.read_end)
+                code = 1
+                try:
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(marshal.dumps([
+                            (w.key, w.company, w.platform, w.seed, [(name, list(rows)) for name, rows in world_rows(w)])
+                            for w in (make() for make in makers)]))
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write_end)
+
+    def worlds(self) -> list[tuple]:
+        """(key, company, platform, seed, [(kind, rows)]) of each world set aside."""
+        if self.pid is not None:
+            with os.fdopen(self.read_end, "rb") as sent:
+                data = sent.read()
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            if status == 0:
+                return marshal.loads(data)
+        return [(w.key, w.company, w.platform, w.seed, list(world_rows(w))) for w in (make() for make in self.makers)]
+
+    def __enter__(self) -> Beside:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pid is not None:  # the install failed first: the child's write fails, and it is reaped
+            os.close(self.read_end)
+            os.waitpid(self.pid, 0)
 
 
 def _text(value):
@@ -253,7 +312,10 @@ class SqlStore:
 
     # ---- set-up ----
 
-    def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False) -> bool:
+    FORKS_ASIDE = False  # whether `install` may build the worlds set aside in a forked process
+
+    def install(self, fingerprint: str, build: Callable[[], Iterable[World]], *, force: bool = False,
+                aside: Sequence[Callable[[], World]] = ()) -> bool:
         fingerprint = f"{SCHEMA_VERSION}/{fingerprint}"
 
         def work(db):
@@ -270,12 +332,16 @@ class SqlStore:
             for statement in statements:
                 if " INDEX " not in statement:
                     db.execute(statement)
-            for world in build():
-                self._insert_world(db, world, generation)
-                world.versions = {k: (generation, 0) for k in KINDS}
-                world.stamp = tuple(sorted(world.versions.items()))
-                world.fetch, world.find = functools.partial(self._fetch, world), functools.partial(self._find, world)
-                built.append(world)
+            forking = bool(aside) and self.FORKS_ASIDE
+            with Beside(aside if forking else ()) as beside:
+                for world in itertools.chain(build(), () if forking else (make() for make in aside)):
+                    self._insert_world(db, world, generation)
+                    world.versions = {k: (generation, 0) for k in KINDS}
+                    world.stamp = tuple(sorted(world.versions.items()))
+                    world.fetch, world.find = functools.partial(self._fetch, world), functools.partial(self._find, world)
+                    built.append(world)
+                for key, company, platform, seed, tables in beside.worlds():
+                    self._insert_rows(db, (key, company, platform, seed, generation), tables)
             for statement in statements:
                 if " INDEX " in statement:
                     db.execute(statement)
@@ -298,18 +364,15 @@ class SqlStore:
         return generated
 
     def _insert_world(self, db, world: World, generation: int) -> None:
-        db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, ?)",
-                   (world.key, world.company, world.platform, world.seed, generation))
-        db.executemany("INSERT INTO versions VALUES (?, ?, 0)", [(world.key, k) for k in KINDS])
-
-        def get(kind: str, record_id: str):
-            return getattr(world, KINDS[kind].attr)[record_id]
-
         # Rows are made as the database takes them: a list of a whole world's rows costs more in
         # memory traffic than the encoding itself.
-        for kind in KINDS.values():
-            records = sorted(getattr(world, kind.attr).values(), key=lambda r: r.created_at)
-            self._load(db, kind, (row(world.key, kind, r, 1, get) for r in records))
+        self._insert_rows(db, (world.key, world.company, world.platform, world.seed, generation), world_rows(world))
+
+    def _insert_rows(self, db, head: tuple, tables: Iterable[tuple[str, Iterable[tuple]]]) -> None:
+        db.execute("INSERT INTO worlds VALUES (?, ?, ?, ?, ?)", head)
+        db.executemany("INSERT INTO versions VALUES (?, ?, 0)", [(head[0], k) for k in KINDS])
+        for name, rows in tables:
+            self._load(db, KINDS[name], rows)
 
     # ---- reads ----
 

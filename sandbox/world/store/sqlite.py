@@ -30,6 +30,7 @@ class _Connection(sqlite3.Connection):
 
 class SqliteStore(SqlStore):
     NO_LIMIT = -1
+    FORKS_ASIDE = True  # (PostgreSQL's pools close at a fork: it builds them in turn)
     TYPES = {"text": "TEXT", "int": "INTEGER", "blob": "BLOB", "real": "REAL",
              "serial": "INTEGER PRIMARY KEY AUTOINCREMENT"}
 
@@ -99,7 +100,9 @@ class SqliteStore(SqlStore):
         # Generated data needs no fsync of its own: until the fingerprint is committed a crash just
         # means generating again. Writes through the API are FULL-synced as ever. Nor does the
         # commit copy the whole world from the log into the database file (a second write of it):
-        # the first checkpoint after start-up does that, off the path to ready.
+        # the first checkpoint after start-up does that, off the path to ready: this connection's
+        # next writes as start-up ends (the clock's) leave it to the next request (`pin`), and a
+        # forked worker's connections checkpoint as usual.
         db = self._db()
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA wal_autocheckpoint=0")
@@ -107,4 +110,11 @@ class SqliteStore(SqlStore):
             return self._write(work)
         finally:
             db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA wal_autocheckpoint=1000")
+            self._thread().checkpoint_later = True
+
+    def pin(self) -> None:
+        local = self._thread()
+        if getattr(local, "checkpoint_later", False):
+            self._db().execute("PRAGMA wal_autocheckpoint=1000")
+            local.checkpoint_later = False
+        super().pin()
