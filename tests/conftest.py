@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
+import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -15,10 +18,25 @@ TRUTO_SDK = "truto-python-sdk==0.1.6"
 TRUTO_VENV = ROOT / ".venv-truto"
 
 
+@pytest.fixture(scope="session")
+def default_store(tmp_path_factory) -> Path:
+    """The default fixtures' store, generated once for the session, its log checkpointed into the file."""
+    data = tmp_path_factory.mktemp("default-store") / "data"
+    create_app(Settings(data_dir=data))
+    with contextlib.closing(sqlite3.connect(data / "sandbox.sqlite3")) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return data / "sandbox.sqlite3"
+
+
 @pytest.fixture
-def app(tmp_path):
-    """A fresh in-process sandbox on the default fixtures."""
-    return create_app(Settings(data_dir=tmp_path / "data"))
+def app(tmp_path, default_store):
+    """A fresh in-process sandbox on the default fixtures: a copy of the session's store, reset as at a
+    first start (the generation itself is tested where a server or an app starts on its own)."""
+    (tmp_path / "data").mkdir()
+    shutil.copy(default_store, tmp_path / "data" / default_store.name)
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    app.extensions["sandbox"].install(reset=True)
+    return app
 
 
 @pytest.fixture
