@@ -71,6 +71,12 @@ REJECTION_REASONS = ("Not a fit for the role", "Candidate withdrew", "Position f
 
 
 POOLS = Path(__file__).with_name("pools.json")
+_V4_KEEP, _V4_SET = ~((0xF000 << 64) | (0xC000 << 48)), (0x4000 << 64) | (0x8000 << 48)
+
+
+def v4_hex(n: int) -> str:
+    """`uuid.UUID(int=n, version=4).hex` at a quarter of its cost (the version and variant bits set)."""
+    return "%032x" % ((n & _V4_KEEP) | _V4_SET)
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,12 +130,13 @@ class _Builder:
         return seq[int(self._random() * len(seq))]
 
     def new_id(self) -> str:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
+        return v4_hex(self.rng.getrandbits(128))
 
     def remote_id(self, kind: str) -> str:
         style = self.platform.id_style_of(kind)
         if style == "uuid":
-            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+            h = v4_hex(self.rng.getrandbits(128))
+            return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
         if style == "wid":
             return "%032x" % self.rng.getrandbits(128)
         if style == "hex24":
@@ -338,7 +345,7 @@ class _Builder:
                 submitted = min(i.end_at + timedelta(minutes=10 + int(draw() * 2870)), epoch)
                 created = min(submitted + timedelta(minutes=3 + int(draw() * 87)), epoch)
                 card = Scorecard(
-                    id=uuid.UUID(int=bits(128), version=4).hex,
+                    id=v4_hex(bits(128)),
                     # Greenhouse's raw interview names this scorecard's id: the same derivation
                     remote_id=derived_id(style, seed, i.id, uid),
                     application_id=i.application_id, interview_id=i.id, interviewer_id=uid,
