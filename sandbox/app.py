@@ -62,8 +62,9 @@ class Sandbox:
         """Generate the worlds into the store unless it holds them already; `reset` undoes every
         write since, and puts the clock back."""
         f = self.fixtures
-        # The smallest worlds, about half the work, may be built beside the others (SQLite: in a
-        # forked process), which keeps the start as quick as the four large worlds alone.
+        # The last worlds of the fixtures, up to half the interviews (in the default ones: the
+        # small worlds), may be built beside the others (SQLite: in a forked process), which keeps
+        # the start about as quick as the four large worlds alone.
         specs, aside, half = list(f.worlds), [], sum(s.interviews for s in f.worlds) / 2
         while specs and specs[-1].interviews + sum(s.interviews for s in aside) <= half:
             aside.insert(0, specs.pop())

@@ -552,3 +552,19 @@ def test_no_event_goes_to_a_world_or_credential_the_receiver_does_not_hear(srv):
     time.sleep(0.6)
     assert receiver.got == [] and world("globex") is not None
     receiver.close()
+
+
+def test_a_vendor_announces_no_interview_of_a_platform_whose_interviews_it_does_not_serve(srv):
+    """Truto lists no Lever interviews (its docs): an interview made upstream in a Lever world is
+    announced to a Greenhouse account's receiver for the same change there, not to the Lever one's."""
+    served, refused = Receiver(), Receiver()
+    register(srv, served, "truto", credential=credential("truto", "acme")["id"])
+    register(srv, refused, "truto", credential=credential("truto", "globex")["id"])
+    for key in ("acme", "globex"):
+        assert requests.post(f"{srv.url}/_sandbox/worlds/{key}/simulate", json={"created": 2}, timeout=10).status_code == 200
+    settled(srv, 2)
+    time.sleep(0.6)
+    assert [(b["event"], b["payload"]["resource"]) for b in served.bodies()] == [("record:created", "ats/interviews")] * 2
+    assert refused.bodies() == []
+    served.close()
+    refused.close()

@@ -110,6 +110,8 @@ class Hooks:
     timeout: float = 10.0
     deactivates: bool = False  # a delivery that fails for good deactivates its receiver
     data: str = "data"  # the body's key that `fire` replaces with the data it is given
+    # whether the vendor lists a kind of record for a platform at all (its coverage): it announces no other
+    serves: Callable[[str, str], bool] = lambda kind, platform: True
     secret: Callable[[str], str] = lambda hexdigits: hexdigits  # a generated secret, from 32 hex digits
     options: dict[str, tuple] = field(default_factory=dict)  # receiver options of the vendor's own: allowed values
 
@@ -341,8 +343,9 @@ class Webhooks:
         events: list[Event] = []
         scene = Scene({**r, "made": mark["made"]}, c, self.store.snapshot(c.world), now, state, self.seed)
         hooks = self.hooks[r["vendor"]]
-        if seen:
-            events += hooks.changed(scene, self._touched(c, seen, horizon))
+        touched = [t for t in self._touched(c, seen, horizon) if hooks.serves(t.kind, scene.world.platform)]
+        if touched:
+            events += hooks.changed(scene, touched)
         if latest is not None and latest != mark["sync"] and state not in QUIET:
             status = self.syncs.status(c)
             events += hooks.synced(scene, Sync(digest(self.seed, "sync", c.id, latest), from_micros(latest),

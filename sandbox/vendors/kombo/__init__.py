@@ -3,6 +3,8 @@ integrations and syncs, `/check-api-key`), mounted at `/kombo/v1`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sandbox.http.drift import Drift
 from sandbox.http.errors import Conflict, Forbidden, NotFound, RateLimited
 from sandbox.http.pipeline import Concurrency, RateLimit, Vendor
@@ -48,4 +50,5 @@ VENDOR = Vendor(name="kombo", mount="/kombo/v1", credential_fields=CREDENTIAL_FI
                 authenticate=authenticate, envelope=envelope, describe=describe,
                 rate_limit=RATE_LIMIT, concurrency=CONCURRENCY, states=STATES,
                 drift=Drift(enum=("status", "outcome"), missing=("video_conferencing_url",), null=("canceled",)),
-                webhooks=HOOKS, coverage=COVERAGE)
+                webhooks=replace(HOOKS, serves=lambda kind, platform: COVERAGE.serves(kind, "list", platform)),
+                coverage=COVERAGE)

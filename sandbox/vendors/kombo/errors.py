@@ -23,13 +23,15 @@ SETUP_SYNC_PENDING = "INTEGRATION.SETUP_SYNC_PENDING"
 INTEGRATION_AUTHENTICATION_INVALID = "INTEGRATION.AUTHENTICATION_INVALID"
 INTEGRATION_INACTIVE = "INTEGRATION.INACTIVE"
 MODEL_NOT_AVAILABLE = "INTEGRATION.MODEL_NOT_AVAILABLE"
+ACTION_NOT_AVAILABLE = "INTEGRATION.ACTION_NOT_AVAILABLE"
 
 TITLES = {INPUT_INVALID: "Input invalid", AUTHENTICATION_INVALID: "Authentication invalid",
           INTEGRATION_NOT_FOUND: "Integration not found", RATE_LIMIT_EXCEEDED: "Rate limit exceeded",
           CONCURRENCY_LIMIT_EXCEEDED: "Concurrency limit exceeded",
           UNKNOWN_ERROR: "Unknown error", SETUP_SYNC_PENDING: "Setup sync pending",
           INTEGRATION_AUTHENTICATION_INVALID: "Authentication invalid", INTEGRATION_INACTIVE: "Integration inactive",
-          MODEL_NOT_AVAILABLE: "This data model isn't supported for the selected integration."}
+          MODEL_NOT_AVAILABLE: "This data model isn't supported for the selected integration.",
+          ACTION_NOT_AVAILABLE: "Action not available"}
 # Kombo's schema allows `code: null`, but its enum does not list null: every error here names a code.
 BY_STATUS = {400: INPUT_INVALID, 401: AUTHENTICATION_INVALID, 403: INPUT_INVALID, 404: INPUT_INVALID,
              405: INPUT_INVALID, 413: INPUT_INVALID, 415: INPUT_INVALID, 429: RATE_LIMIT_EXCEEDED, 500: UNKNOWN_ERROR}

@@ -4,7 +4,7 @@ Kombo's interviews page lists Workday, SAP SuccessFactors, SmartRecruiters, Leve
 Greenhouse, Ashby, Pinpoint, Zoho Recruit, Gem, Breezy HR and its own Kombo Sandbox. Kombo connects
 Oracle Taleo, Fountain and Ceipal too (INFERRED); for them it answers
 `INTEGRATION.MODEL_NOT_AVAILABLE` (its docs' code and wording; the 403 is INFERRED, as for its other
-integration errors).
+integration errors), and to an interview write `INTEGRATION.ACTION_NOT_AVAILABLE` (INFERRED).
 """
 
 from __future__ import annotations
@@ -25,4 +25,5 @@ COVERAGE = Coverage(
 # page names the ones it fills: title, start, end and application. Elsewhere every field is filled
 # (INFERRED: Kombo publishes no other table), but `canceled` is null where the platform's records
 # do not say (the platform's `records_cancellation`).
-UNFILLED = {"pinpoint": ("location", "video_conferencing_url", "stage_id", "canceled", "users")}
+UNFILLED = {"pinpoint": ("location", "video_conferencing_url", "stage_id", "canceled", "users"),
+            "successfactors": ("location",)}  # (its interview record has no place: INFERRED that Kombo fills none)

@@ -10,8 +10,11 @@ from sandbox.http import errors
 from sandbox.http.args import json_object, load
 from sandbox.http.context import json_response, sandbox
 from sandbox.vendors.kombo import render
+from sandbox.vendors.kombo.errors import ACTION_NOT_AVAILABLE
+from sandbox.vendors.kombo.platforms import COVERAGE
 from sandbox.vendors.kombo.schemas import InterviewUpdate, InterviewWrite
 from sandbox.world.model import Location
+from sandbox.world.platforms import platform
 from sandbox.world.writes import first_interview, new_interview
 
 _create, _update = InterviewWrite(), InterviewUpdate()
@@ -48,6 +51,9 @@ def _application(world, application_id: str):
 def _write(schema, application_id: str):
     """What both beta writes read: the world, the application, the body, its people and place."""
     sb, account = sandbox(), g.account
+    if not COVERAGE.serves("interview", "list", account.platform):  # no interviews here: nor their writes
+        raise errors.Forbidden(f"Writing interviews is not available for {platform(account.platform).name}.",
+                               code=ACTION_NOT_AVAILABLE)
     world = sb.store.snapshot(account.world)
     app = _application(world, application_id)
     fields = load(schema, json_object())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sandbox.control.connections import EMPTY
 from sandbox.http.drift import Drift
 from sandbox.http.errors import RateLimited, Unauthorized
@@ -28,4 +30,5 @@ VENDOR = Vendor(name="merge", mount="/merge/api", credential_fields=CREDENTIAL_F
                 rate_limit=RATE_LIMIT, failure_limit=FailureLimit(20, 10, lambda: RateLimited(THROTTLED)),
                 drift=Drift(enum=("status", "overall_recommendation", "access_role"), missing=("location",),
                             null=("created_at",)),
-                webhooks=HOOKS, coverage=COVERAGE)
+                webhooks=replace(HOOKS, serves=lambda kind, platform: COVERAGE.serves(kind, "list", platform)),
+                coverage=COVERAGE)

@@ -3,6 +3,8 @@ at `/truto`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import request
 
 from sandbox.control.connections import EMPTY
@@ -40,4 +42,5 @@ VENDOR = Vendor(name="truto", mount="/truto", credential_fields=CREDENTIAL_FIELD
                 rate_limit=RateLimit(seconds=10, headers=rate_headers, shown=110,  # the docs' example: 110;w=10
                                      refused_headers=lambda quota: {"Retry-After": "10"}),
                 states=STATES, drift=Drift(enum=("status",), missing=("location",), null=("start_at",)),
-                webhooks=HOOKS, coverage=COVERAGE)
+                webhooks=replace(HOOKS, serves=lambda kind, platform: COVERAGE.serves(kind, "list", platform)),
+                coverage=COVERAGE)

@@ -13,16 +13,16 @@ from typing import Callable
 
 from sandbox.world.model import Interview, World
 from sandbox.world.platforms import records as r
-from sandbox.world.platforms.common import STYLES, derived_id, epoch_ms, ms
+from sandbox.world.platforms.common import derived_id, epoch_ms, ms
 
-__all__ = ["PLATFORMS", "STYLES", "Platform", "derived_id", "epoch_ms", "ms", "platform"]
+__all__ = ["PLATFORMS", "Platform", "derived_id", "epoch_ms", "ms", "platform"]
 
 
 @dataclass(frozen=True)
 class Platform:
     key: str
     name: str
-    id_style: str  # one of common.STYLES: "int" | "uuid" | "wid" (Workday) | "hex24" | "hex12" | "zoho"
+    id_style: str  # "int" | "uuid" | "wid" (Workday) | "hex24" | "hex12" | "zoho" (common.derived_id)
     api_base: str  # where the platform's own API lives
     status_words: dict[str, str] | None  # neutral status -> the platform's own word; None: no field
     records_cancellation: bool  # whether its records say an interview was cancelled

@@ -36,11 +36,10 @@ def pacific(value: datetime) -> tuple[datetime, str]:
     return value.astimezone(timezone(timedelta(hours=-7 if daylight else -8))), "PDT" if daylight else "PST"
 
 
-# How each id style looks, for a sub-record that has no id in the world: a stable value of the style.
-STYLES = ("int", "uuid", "wid", "hex24", "hex12", "zoho")
-
-
 def derived_id(style: str, *parts: str) -> str:
+    """A stable id of the style for a record or sub-record the generator did not number (a write's,
+    an interview's scorecard). A Zoho id's organisation number is derived too (INFERRED: not the
+    world's)."""
     digest = hashlib.sha256("/".join(parts).encode()).hexdigest()
     if style == "int":
         return str(10_000_000 + int(digest[:8], 16) % 90_000_000)
@@ -51,7 +50,7 @@ def derived_id(style: str, *parts: str) -> str:
     if style == "hex12":
         return digest[:12]
     if style == "zoho":
-        return f"{473_737 + int(digest[:4], 16) % 500_000}{int(digest[4:16], 16) % 10 ** 12:012d}"
+        return f"{473_737 + int(digest[:5], 16) % 500_000}{int(digest[5:17], 16) % 10 ** 12:012d}"
     return str(uuid.UUID(hex=digest[:32], version=4))
 
 

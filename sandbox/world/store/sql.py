@@ -147,7 +147,12 @@ class Beside:
         self.makers, self.pid = makers, None
         if makers and hasattr(os, "fork") and threading.active_count() == 1 and (os.cpu_count() or 1) > 1:
             self.read_end, write_end = os.pipe()
-            self.pid = os.fork()
+            try:
+                self.pid = os.fork()
+            except OSError:  # no process to spare: they are built here
+                os.close(self.read_end)
+                os.close(write_end)
+                return
             if self.pid == 0:  # the child: build, send, and leave without running the parent's exit hooks
                 os.close(self.read_end)
                 code = 1
@@ -164,10 +169,12 @@ class Beside:
     def worlds(self) -> list[tuple]:
         """(key, company, platform, seed, [(kind, rows)]) of each world set aside."""
         if self.pid is not None:
-            with os.fdopen(self.read_end, "rb") as sent:
-                data = sent.read()
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = None
+            pid, self.pid = self.pid, None  # (what follows closes the pipe and reaps the child, however it ends)
+            try:
+                with os.fdopen(self.read_end, "rb") as sent:
+                    data = sent.read()
+            finally:
+                _, status = os.waitpid(pid, 0)
             if status == 0:
                 return marshal.loads(data)
         return [(w.key, w.company, w.platform, w.seed, list(world_rows(w))) for w in (make() for make in self.makers)]
@@ -340,8 +347,8 @@ class SqlStore:
                     world.stamp = tuple(sorted(world.versions.items()))
                     world.fetch, world.find = functools.partial(self._fetch, world), functools.partial(self._find, world)
                     built.append(world)
-                for key, company, platform, seed, tables in beside.worlds():
-                    self._insert_rows(db, (key, company, platform, seed, generation), tables)
+                for key, company, platform, seed, rows in beside.worlds():
+                    self._insert_rows(db, (key, company, platform, seed, generation), rows)
             for statement in statements:
                 if " INDEX " in statement:
                     db.execute(statement)

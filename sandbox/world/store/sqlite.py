@@ -101,8 +101,8 @@ class SqliteStore(SqlStore):
         # means generating again. Writes through the API are FULL-synced as ever. Nor does the
         # commit copy the whole world from the log into the database file (a second write of it):
         # the first checkpoint after start-up does that, off the path to ready: this connection's
-        # next writes as start-up ends (the clock's) leave it to the next request (`pin`), and a
-        # forked worker's connections checkpoint as usual.
+        # next writes as start-up ends (the clock's) leave it to its next request (`pin`); under
+        # gunicorn, a worker's first write pays for it (reads meanwhile go through the log's index).
         db = self._db()
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA wal_autocheckpoint=0")
