@@ -243,3 +243,31 @@ def test_stalled_clients_hold_no_thread_and_get_408_in_time(srv):
     finally:
         for s in stalled:
             s.close()
+
+
+def _answer(s: socket.socket) -> bytes:
+    """One HTTP answer read off a kept-alive connection (its headers, then Content-Length bytes)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        body += s.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def test_a_kept_alive_connections_next_request_is_answered_whole_or_given_408_when_it_stalls(srv):
+    headers, _ = auth("merge")
+    get = ("GET /merge/api/ats/v1/interviews?page_size=1 HTTP/1.1\r\nHost: x\r\n"
+           + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+        for _ in range(3):  # each request arrives whole: answered on the same connection
+            s.sendall(get)
+            assert _answer(s).startswith(b"HTTP/1.1 200 OK")
+        s.sendall(get[:40])  # the next one stalls half-way through its headers
+        started, data = time.monotonic(), b""
+        while chunk := s.recv(65536):
+            data += chunk
+        assert time.monotonic() - started < 2 + 1.5
+        assert data.startswith(b"HTTP/1.1 408 Request Timeout") and b"The request was not received in time." in data

@@ -36,6 +36,7 @@ class SandboxWorker(ThreadWorker):
 
     def init_process(self):
         util.write_error = self.write_error  # (this process only: gunicorn's pages, as JSON)
+        self.body_timeout = self.app.flask_app.extensions["sandbox"].settings.body_timeout
         super().init_process()
 
     def error_body(self, path: str | None, status: int, message: str) -> bytes:
@@ -54,28 +55,44 @@ class SandboxWorker(ThreadWorker):
         if conn.is_http2 or (conn.parser is not None and conn.parser.unreader.buf.getvalue()):
             return super().enqueue_req(conn)  # (bytes already read ahead: they are the request's start)
         conn.sock.setblocking(False)
-        conn.early, conn.read_by = bytearray(), time.monotonic() + self.app.flask_app.extensions["sandbox"].settings.body_timeout
-        self.reading.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+        conn.early, conn.read_by = bytearray(), time.monotonic() + self.body_timeout
+        # A kept-alive connection comes here because its next request arrived: usually all of it,
+        # which goes to a thread at once, without another turn of the event loop.
+        whole = self._receive(conn)
+        if whole is None:
+            self.reading.append(conn)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+        else:
+            self._dispatch(conn, whole)
 
     def _on_readable(self, conn, sock):
+        whole = self._receive(conn)
+        if whole is not None:
+            self._stop_reading(conn)
+            self._dispatch(conn, whole)
+
+    def _receive(self, conn) -> bool | None:
+        """Read what has arrived: True once the request is whole, False when the client went away,
+        None while more is to come."""
         try:
             data = conn.sock.recv(256 * 1024)
         except BlockingIOError:
-            return
+            return None
         except OSError:
             data = b""
-        if not data:  # the client went away
-            self._stop_reading(conn)
+        if not data:
+            return False
+        conn.early += data
+        return True if _complete(conn.early) else None
+
+    def _dispatch(self, conn, whole: bool):
+        if not whole:  # the client went away
             self.nr_conns -= 1
             conn.close()
             return
-        conn.early += data
-        if _complete(conn.early):
-            self._stop_reading(conn)
-            conn.sock.setblocking(True)
-            conn.data_ready = True
-            super().enqueue_req(conn)
+        conn.sock.setblocking(True)
+        conn.data_ready = True
+        super().enqueue_req(conn)
 
     def _stop_reading(self, conn):
         self.poller.unregister(conn.sock)
