@@ -392,6 +392,8 @@ def report(r: dict) -> str:
         "`ats-sandbox serve` with its defaults (gunicorn, 2 workers × 4 threads, default fixtures; rate limits "
         "raised so that they count but never refuse). The ceiling is a bare Flask app under the same gunicorn "
         "settings answering a precomputed body of the same size, measured in the same run right after the row. "
+        "A row repeats one request: after its first, a read is answered from its kept answer before Flask routes "
+        "it (`pipeline.replay`; still counted, journaled and checked for faults), so a read can pass the ceiling. "
         "The rows marked PostgreSQL go through one server whose store is a database in a throwaway PostgreSQL "
         "cluster on the same machine (`--store postgresql://…`; the database shares the two cores).", "",
         "| request | body bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | target | errors |",

@@ -51,6 +51,7 @@ class Sandbox:
     credential_inputs: dict | None = None  # per vendor, the headers and query parameters credentials come in (likewise)
     authenticated: dict = field(default_factory=dict)  # what authentication made of a request's credential inputs
     documents: dict = field(default_factory=dict)  # each vendor's OpenAPI document, made when first asked for
+    replays: dict = field(default_factory=dict)  # reads answered with a kept answer, by request (http/replay.py)
 
     def error_answer(self, path: str | None, status: int, message: str) -> bytes:
         """An error's body in the envelope of the vendor whose path it is (`{"detail": ...}` when
@@ -79,6 +80,7 @@ class Sandbox:
         self.webhooks.install(self.fixtures.webhooks)
         self.record_cache.clear()
         self.response_cache.clear()
+        self.replays.clear()
         for spec in specs:  # the large worlds, loaded once here so that forked workers share them (each
             self.store.snapshot(spec.key)  # worker reads a small one when first asked: a few milliseconds)
         return generated
@@ -179,6 +181,9 @@ def _as_vendors_answer(app: Flask, sb: Sandbox):
             return [body]
         if len(path) > 1 and path.endswith("/"):
             environ["PATH_INFO"] = path.rstrip("/") or "/"
+        answer = pipeline.replay(sb, environ, start_response)
+        if answer is not None:
+            return answer
         answer = wsgi_app(environ, start_response)
         if connection.DROPPED in environ:
             getattr(answer, "close", lambda: None)()

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
 import orjson
+from werkzeug.wrappers import Request
 
 log = logging.getLogger("sandbox")
 SECRET_NAME = re.compile(r"key|token|secret|authorization|password", re.IGNORECASE)
@@ -154,8 +155,8 @@ class Journal:
 
     # ---- the writer's side ----
 
-    def _entry(self, at, vendor, credential, world, req, raw, rule, status, size, ms, fault, worker) -> dict:
-        environ = req.environ
+    def _entry(self, at, vendor, credential, world, environ, raw, rule, status, size, ms, fault, worker) -> dict:
+        req = Request(environ, shallow=True)  # (read here, off the request's path)
         sent = tuple(item for item in environ.items() if item[0].startswith("HTTP_"))
         shape = (vendor.name if vendor else None, credential, world, req.method, req.path, rule,
                  environ.get("QUERY_STRING", ""), environ.get("CONTENT_TYPE"), sent)

@@ -29,6 +29,9 @@ class BoundedCache:
                 self._data.popitem(last=False)
         return value
 
+    def peek(self, key: Hashable) -> bytes | None:
+        return self._data.get(key)
+
     def __len__(self) -> int:
         return len(self._data)
 

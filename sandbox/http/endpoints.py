@@ -22,7 +22,7 @@ import orjson
 from flask import Blueprint, g, request
 from werkzeug.datastructures import MultiDict
 
-from sandbox.http import errors
+from sandbox.http import errors, replay
 from sandbox.http.args import QueryArgs, parse
 from sandbox.http.context import json_response
 from sandbox.http.cursors import Cursor, InvalidCursor
@@ -129,7 +129,7 @@ class Listing:
                 return self.envelope(rendered(ctx, world, self, page.rows, variant), out)
 
             variant, empty, horizon = _variant(self, ctx.sb, args), getattr(ctx, "empty", False), ctx.horizon
-            return json_response(kept(ctx, world_key, build, (variant, empty, horizon)))
+            return json_response(kept(ctx, world_key, build, (variant, empty, horizon), self.clocked))
 
         return list_records
 
@@ -178,7 +178,7 @@ class Retrieve:
                 return rendered(ctx, world, self, rows, variant)
 
             variant, empty, horizon = _variant(self, ctx.sb, args), getattr(ctx, "empty", False), ctx.horizon
-            return json_response(kept(ctx, world_key, build, (variant, empty, horizon)))
+            return json_response(kept(ctx, world_key, build, (variant, empty, horizon), self.clocked))
 
         return retrieve_record
 
@@ -260,13 +260,16 @@ def _variant(endpoint: Listing | Retrieve, sb, args: Mapping) -> tuple:
     return (*variant, sb.clock.now().date()) if endpoint.clocked else variant
 
 
-def kept(ctx, world_key: str, build: Callable[[World], bytes], depends: tuple = ()) -> bytes:
+def kept(ctx, world_key: str, build: Callable[[World], bytes], depends: tuple = (), clocked: bool = False) -> bytes:
     """A read's answer for this path and query string, built once while the world stands still:
     the key is the request itself plus the world's versions (and `depends`: the variant, which the
-    query string decides but for a clocked endpoint's date, and whether the connection answers
-    empty), so a kept answer is never stale.
+    query string decides but for a clocked endpoint's date, its last item, and whether the
+    connection answers empty), so a kept answer is never stale; the same request again is answered
+    from it before routing while that holds (`replay`).
     `build(world)` gets the world it was keyed on. Only successful bodies are kept."""
     sb, req = ctx.sb, request._get_current_object()
     world = sb.store.snapshot(world_key)
     key = (req.path, req.query_string, world_key, world.stamp, depends)
-    return sb.response_cache.get(key, lambda: build(world))
+    body = sb.response_cache.get(key, lambda: build(world))
+    replay.remember(sb, ctx, req, world_key, world.stamp, depends[0][-1] if clocked else None, key)
+    return body

@@ -4,6 +4,9 @@
         -> a fault a test asked for -> the endpoint's handler
         -> what the fault does to the answer -> headers and the journal -> errors, in the vendor's envelope
 
+A read the path has answered with a kept answer is answered again, before routing, while that
+answer holds and nothing else would shape it (`replay`): the rate limit, headers and journal as above.
+
 A vendor declares what it is (`Vendor`): its endpoints, how it authenticates, how its errors look,
 its limits. Everything else lives here once. A vendor package holds no state; what every worker
 must see (counters, fault rules, the journal) lives in the store.
@@ -30,7 +33,7 @@ from sandbox.control.faults import Fault, parse_header
 from sandbox.control.journal import request_body
 from sandbox.control.webhooks import Hooks
 from sandbox.fixtures import Credential
-from sandbox.http import connection, drift, errors
+from sandbox.http import connection, drift, errors, replay as replays
 from sandbox.http.context import json_response, sandbox
 from sandbox.http.endpoints import Coverage, Endpoint, blueprint
 
@@ -180,6 +183,48 @@ def credential_inputs(vendor: Vendor, fixtures) -> tuple[tuple[str, ...], tuple[
     return tuple(sorted(headers)), tuple(sorted(query))
 
 
+def replay(sb, environ, start_response):
+    """0. The same read again (http/replay.py), answered from its kept answer while it holds, as a
+    WSGI answer; None sends the request the whole way. Whatever else could shape the answer does
+    that: a fault rule or header, a connection not healthy or reading a past sync, the failure
+    limit, reads counted in flight, a body, the rate limit reached (counted here, refused there).
+    What every request costs, this one pays too: its count, its headers, its journal entry."""
+    if environ["REQUEST_METHOD"] != "GET" or not sb.replays:
+        return None
+    vendor = sb.vendor_of(environ.get("PATH_INFO", ""))
+    kept = sb.replays.get(replays.request_key(sb, vendor, environ)) if vendor is not None else None
+    if kept is None or environ.get("CONTENT_LENGTH", "0") not in ("", "0") or "HTTP_TRANSFER_ENCODING" in environ \
+            or "HTTP_X_SANDBOX_FAULT" in environ:
+        return None
+    started, store, account = time.perf_counter(), sb.store, kept.account
+    store.pin()  # one look at whether the store changed, as `begin` takes
+    try:
+        credential = account.credential
+        if sb.faults.rules() or credential.sync_interval or sb.connections.state(credential) != "healthy" \
+                or (vendor.failure_limit is not None and sb.settings.failure_limit) \
+                or (vendor.concurrency is not None and "GET" in vendor.concurrency.methods) \
+                or store.snapshot(kept.world).stamp != kept.stamp \
+                or (kept.date is not None and sb.clock.now().date() != kept.date):
+            return None
+        body = sb.response_cache.peek(kept.answer)
+        if body is None:
+            return None
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), worker_header()]
+        rate = vendor.rate_limit
+        quota = count_request(sb, rate, account) if rate is not None else None
+        if quota is not None:
+            if quota.exceeded:
+                environ[replays.COUNTED] = quota
+                return None
+            headers += rate.headers(quota).items()
+        sb.journal.add((time.time(), vendor, credential.id, kept.world, environ, None, kept.rule, 200, len(body),
+                        (time.perf_counter() - started) * 1000, None, os.getpid()))
+    finally:
+        store.unpin()
+    start_response("200 OK", headers)
+    return [body]
+
+
 # The hooks read `request` and `g` once each: every access through Flask's proxies costs a lookup,
 # and these run on every request.
 
@@ -211,9 +256,14 @@ def begin() -> None:
     # 2. Requests in flight (Kombo's writes), counted per credential across every worker.
     if vendor.concurrency is not None and req.method in vendor.concurrency.methods:
         admit(sb, vendor.concurrency, credential, ctx)
-    # 3. The rate limit, counted per credential across every worker.
-    if vendor.rate_limit is not None:
-        count_request(sb, vendor.rate_limit, account, ctx)
+    # 3. The rate limit, counted per credential across every worker (once: `replay` may have counted it).
+    rate = vendor.rate_limit
+    if rate is not None:
+        quota = req.environ.pop(replays.COUNTED, None) or count_request(sb, rate, account)
+        if quota is not None:
+            ctx.rate_headers = rate.headers(quota)
+            if quota.exceeded:
+                raise errors.RateLimited(rate.message, headers=rate.refused_headers(quota))
     # 4. A fault a test asked for: in this request's header, or by a rule that matches it.
     header = req.environ.get("HTTP_X_SANDBOX_FAULT")
     if header and sb.settings.admin_token and not hmac.compare_digest(
@@ -268,20 +318,16 @@ def admit(sb, concurrency: Concurrency, credential: Credential, ctx) -> None:
     ctx.in_flight, ctx.flight_headers = key, concurrency.headers(concurrency.limit - running)
 
 
-def count_request(sb, rate: RateLimit, account: Account, ctx) -> None:
+def count_request(sb, rate: RateLimit, account: Account) -> Quota | None:
+    """This request counted against its credential's limit: where it stands after (a vendor that
+    always shows its limit, with nothing counting: its documented one, unspent), or None."""
     now = time.time()
     limit = rate.limit_of(account.credential, sb.settings.rate_limit)
     if limit is None:  # nothing counts: the vendor publishes no number and none was configured
-        if rate.always:
-            ctx.rate_headers = rate.headers(Quota(rate.shown, rate.shown, rate.seconds - int(now) % rate.seconds,
-                                                  rate.seconds))
-        return
+        return Quota(rate.shown, rate.shown, rate.seconds - int(now) % rate.seconds, rate.seconds) if rate.always else None
     end = window_end(rate.seconds, now)
     used = sb.store.count(account.key, end)
-    quota = Quota(limit, limit - used, end - int(now), rate.seconds)
-    ctx.rate_headers = rate.headers(quota)
-    if quota.exceeded:
-        raise errors.RateLimited(rate.message, headers=rate.refused_headers(quota))
+    return Quota(limit, limit - used, end - int(now), rate.seconds)
 
 
 def apply_fault(fault: Fault, vendor: Vendor, ctx, environ) -> None:
@@ -317,6 +363,12 @@ def refused_by_fault(vendor: Vendor, ctx) -> dict:
 _WORKER = [("X-Sandbox-Worker", "")]  # which worker answered; set per process, as workers fork
 
 
+def worker_header() -> tuple[str, str]:
+    if _WORKER[0][1] != str(os.getpid()):
+        _WORKER[0] = ("X-Sandbox-Worker", str(os.getpid()))
+    return _WORKER[0]
+
+
 def finish(response: Response) -> Response:
     """5. What a fault does to the answer, the limits' headers, the journal entry, and which
     worker answered."""
@@ -326,9 +378,7 @@ def finish(response: Response) -> Response:
     fault = getattr(ctx, "fault", None)
     if fault is not None:
         response = shape(fault, vendor, response, req.environ)
-    if _WORKER[0][1] != str(os.getpid()):
-        _WORKER[0] = ("X-Sandbox-Worker", str(os.getpid()))
-    headers = [*_WORKER]  # added in one call: each call costs more than a header
+    headers = [worker_header()]  # added in one call: each call costs more than a header
     if getattr(ctx, "in_flight", None) is not None:
         headers += ctx.flight_headers.items()
     rate_headers = getattr(ctx, "rate_headers", None)
@@ -342,7 +392,7 @@ def finish(response: Response) -> Response:
     if not req.path.startswith("/_sandbox/") and req.path != "/":  # (the dashboard's page is not traffic)
         rule = req.url_rule
         sb.journal.add((time.time(), vendor, account.credential.id if account else None,
-                        account.world if account else None, req,
+                        account.world if account else None, req.environ,
                         request_body(req), rule.rule if rule is not None else None,
                         None if getattr(ctx, "dropped", False) else status, response.content_length,
                         (time.perf_counter() - ctx.started) * 1000 if hasattr(ctx, "started") else None,
