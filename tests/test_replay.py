@@ -136,3 +136,18 @@ def test_other_credentials_and_query_strings_are_other_requests(app, client):
     wrong = client.get(MERGE_GET, headers={**merge_headers(), "Authorization": "Bearer nope"})
     assert wrong.status_code == 401
     assert len(ran) == 3  # (the refusal never reaches a view)
+
+
+def test_a_store_failing_under_a_replay_is_answered_the_whole_way_in_the_vendors_envelope(app, client, monkeypatch):
+    assert client.get(BINDBEE_GET, headers=bindbee_headers()).status_code == 200
+    store = app.extensions["sandbox"].store
+
+    def gone(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(store, "count", gone)
+    failed = client.get(BINDBEE_GET, headers=bindbee_headers())
+    assert failed.status_code == 500 and failed.json == {"detail": "Internal server error."}
+    monkeypatch.undo()
+    entries = client.get("/_sandbox/requests").json
+    assert [e["status"] for e in entries] == [500, 200]

@@ -197,8 +197,8 @@ def replay(sb, environ, start_response):
             or "HTTP_X_SANDBOX_FAULT" in environ:
         return None
     started, store, account = time.perf_counter(), sb.store, kept.account
-    store.pin()  # one look at whether the store changed, as `begin` takes
     try:
+        store.pin()  # one look at whether the store changed, as `begin` takes
         credential = account.credential
         if sb.faults.rules() or credential.sync_interval or sb.connections.state(credential) != "healthy" \
                 or (vendor.failure_limit is not None and sb.settings.failure_limit) \
@@ -219,6 +219,8 @@ def replay(sb, environ, start_response):
             headers += rate.headers(quota).items()
         sb.journal.add((time.time(), vendor, credential.id, kept.world, environ, None, kept.rule, 200, len(body),
                         (time.perf_counter() - started) * 1000, None, os.getpid()))
+    except Exception:  # noqa: BLE001 - a store that fails (before the count): the whole way answers, in the vendor's envelope
+        return None
     finally:
         store.unpin()
     start_response("200 OK", headers)
