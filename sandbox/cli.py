@@ -78,6 +78,9 @@ def serve(settings: Settings) -> int:
             self.cfg.set("control_socket_disable", True)  # one per user otherwise: servers side by side clash
             # each worker delivers webhooks from when it starts, before any request reaches it
             self.cfg.set("post_fork", lambda server, worker: self.flask_app.extensions["sandbox"].webhooks.start())
+            # workers take new connections in turn, each counting its own where all can read it
+            self.cfg.set("pre_fork", lambda server, new: worker.LOADS.assign(new, server.WORKERS.values()))
+            self.cfg.set("child_exit", lambda server, gone: worker.LOADS.release(gone))
 
         def load(self):
             self.flask_app = create_app(settings)

@@ -207,3 +207,45 @@ def test_rate_limits_count_across_workers(tmp_path):
         assert 27 <= served <= 30 and served + sum(a.status_code == 429 for a in answers) == len(answers)
     finally:
         server.stop()
+
+
+def test_workers_take_new_connections_in_turn_and_a_replaced_one_takes_its_share(tmp_path):
+    """Eight kept-alive connections opened one after another land four on each worker (gunicorn
+    alone hands them to whichever worker wakes first); a worker killed and replaced leaves no count
+    behind, and its successor takes the next connections."""
+    import http.client
+    from collections import Counter
+
+    srv = Server(tmp_path / "data", workers=2, rate_limit=1_000_000)
+    opened: list[http.client.HTTPConnection] = []
+
+    def connect() -> str:
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        c.request("GET", f"{BASE}?page_size=1", headers=merge_headers())
+        answer = c.getresponse()
+        assert answer.status == 200
+        answer.read()
+        opened.append(c)
+        return answer.getheader("X-Sandbox-Worker")
+
+    try:
+        time.sleep(0.3)  # (the health check's connection closed by now)
+        workers = [connect() for _ in range(8)]
+        assert sorted(Counter(workers).values()) == [4, 4], workers
+        for c in opened[1:]:
+            c.close()
+        os.kill(int(workers[0]), signal.SIGKILL)  # the worker of the first connection, now its only one
+        opened[0].close()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:  # until gunicorn has started its successor
+            if len(subprocess.run(["pgrep", "-P", str(srv.proc.pid)], capture_output=True, text=True).stdout.split()) == 2:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # (the connections closed above are closed on the server's side too)
+        opened.clear()
+        workers = [connect() for _ in range(6)]
+        assert sorted(Counter(workers).values()) == [3, 3], workers
+    finally:
+        for c in opened:
+            c.close()
+        srv.stop()

@@ -1,9 +1,12 @@
-"""The gunicorn worker the sandbox runs: gunicorn's `gthread` worker with two changes.
+"""The gunicorn worker the sandbox runs: gunicorn's `gthread` worker with three changes.
 
 - **A request is read whole before a thread takes it.** The event loop reads each request (headers
   and body, to the body limit) as its bytes come, without blocking; only a complete request goes to
   the thread pool. A client that sends its headers and then stalls its body holds no thread: after
   `SANDBOX_BODY_TIMEOUT` seconds without finishing it gets 408 in the vendor's envelope and is closed.
+- **Workers take new connections in turn.** A worker that holds more connections than another
+  leaves a new one to it (`Loads`), so that a few long-lived connections (a test suite's, a load
+  generator's) spread evenly instead of going to whichever worker wakes first.
 - **gunicorn's own error pages are JSON.** What gunicorn refuses before the app sees it (a malformed
   request line or header, a request line over 1 MiB, a header over 64 KiB) is answered in the vendor's
   envelope when the path could be read, else as `{"detail": ...}`, never as an HTML page.
@@ -11,7 +14,9 @@
 
 from __future__ import annotations
 
+import mmap
 import selectors
+import struct
 import threading
 import time
 from collections import deque
@@ -27,10 +32,45 @@ LIMIT_REQUEST_LINE = 0  # gunicorn's "unlimited": a request line up to 1 MiB rea
 LIMIT_REQUEST_FIELD_SIZE = 64 * 1024  # likewise a header, up to this
 HEADER_SPACE = 128 * 1024  # what a request may hold before its body, read ahead at most
 _current = threading.local()  # the request gunicorn is refusing, for the error's envelope
+TURN = 0.005  # seconds a worker leaves a new connection to a worker holding fewer, before it looks again
+PATIENCE = 0.05  # seconds after which it takes the connection anyway (that worker may be stuck)
+
+
+class Loads:
+    """How many connections each worker holds, in memory the arbiter maps before it forks them, so
+    that they share it. The arbiter gives each worker a slot (cli.py: `pre_fork`, `child_exit`)."""
+
+    def __init__(self, slots: int = 64):
+        self.slots = slots
+        self._map = mmap.mmap(-1, 8 * slots)  # per slot: its worker's connections plus one; 0: no worker
+        self._all = struct.Struct(f"<{slots}Q")
+
+    def assign(self, worker, others) -> None:
+        taken = {w.slot for w in others}
+        worker.slot = next((s for s in range(self.slots) if s not in taken), None)
+        if worker.slot is not None:
+            self.hold(worker.slot, 0)
+
+    def release(self, worker) -> None:
+        if worker.slot is not None:
+            struct.pack_into("<Q", self._map, 8 * worker.slot, 0)
+
+    def hold(self, slot: int, connections: int) -> None:
+        struct.pack_into("<Q", self._map, 8 * slot, connections + 1)
+
+    def fewest(self, mine: int) -> int | None:
+        """The fewest connections another worker holds (None: there is no other)."""
+        return min((n - 1 for s, n in enumerate(self._all.unpack_from(self._map)) if n and s != mine), default=None)
+
+
+LOADS = Loads()
 
 
 class SandboxWorker(ThreadWorker):
+    slot: int | None = None  # its place in LOADS
+
     def __init__(self, *args, **kwargs):
+        self._connections, self.paused_until, self.waiting = 0, 0.0, (0.0, 0.0)
         super().__init__(*args, **kwargs)
         self.reading: deque = deque()  # connections whose request is still arriving, oldest first
 
@@ -38,6 +78,46 @@ class SandboxWorker(ThreadWorker):
         util.write_error = self.write_error  # (this process only: gunicorn's pages, as JSON)
         self.body_timeout = self.app.flask_app.extensions["sandbox"].settings.body_timeout
         super().init_process()
+
+    # ---- new connections in turn ----
+
+    @property
+    def nr_conns(self) -> int:
+        return self._connections
+
+    @nr_conns.setter
+    def nr_conns(self, n: int) -> None:  # (gthread counts its connections here: each change is shared)
+        self._connections = n
+        if self.slot is not None:
+            LOADS.hold(self.slot, n)
+
+    def accept(self, listener):
+        """A new connection: left to a worker that holds fewer, accepting paused for a turn; taken
+        when none does, or when nobody has taken it for PATIENCE seconds."""
+        fewest = LOADS.fewest(self.slot) if self.slot is not None else None
+        if fewest is not None and self._connections > fewest:
+            now = time.monotonic()
+            since, last = self.waiting
+            if now - last > PATIENCE:  # (a wait of its own: the last one's connection was taken)
+                since = now
+            self.waiting = (since, now)
+            if now - since < PATIENCE:
+                self.paused_until = now + TURN
+                self.set_accept_enabled(False)
+                return
+        super().accept(listener)
+
+    def set_accept_enabled(self, enabled):
+        if enabled and self.paused_until:
+            if time.monotonic() < self.paused_until:
+                return  # (gthread's loop asks again on its next turn, which comes by then)
+            self.paused_until = 0.0
+        super().set_accept_enabled(enabled)
+
+    def wait_for_and_dispatch_events(self, timeout):
+        if self.paused_until:
+            timeout = min(timeout, max(self.paused_until - time.monotonic(), 0.0))
+        super().wait_for_and_dispatch_events(timeout)
 
     def error_body(self, path: str | None, status: int, message: str) -> bytes:
         """The error in the envelope of the vendor whose path it is (some envelopes read the request)."""
