@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import mmap
+import select
 import selectors
 import struct
 import threading
@@ -70,7 +71,8 @@ class SandboxWorker(ThreadWorker):
     slot: int | None = None  # its place in LOADS
 
     def __init__(self, *args, **kwargs):
-        self._connections, self.paused_until, self.waiting = 0, 0.0, (0.0, 0.0)
+        self._connections, self.paused_until = 0, 0.0
+        self.waiting_since: float | None = None  # since when it has left a new connection to others
         super().__init__(*args, **kwargs)
         self.reading: deque = deque()  # connections whose request is still arriving, oldest first
 
@@ -97,14 +99,12 @@ class SandboxWorker(ThreadWorker):
         fewest = LOADS.fewest(self.slot) if self.slot is not None else None
         if fewest is not None and self._connections > fewest:
             now = time.monotonic()
-            since, last = self.waiting
-            if now - last > PATIENCE:  # (a wait of its own: the last one's connection was taken)
-                since = now
-            self.waiting = (since, now)
-            if now - since < PATIENCE:
+            self.waiting_since = self.waiting_since or now
+            if now - self.waiting_since < PATIENCE:
                 self.paused_until = now + TURN
                 self.set_accept_enabled(False)
                 return
+        self.waiting_since = None
         super().accept(listener)
 
     def set_accept_enabled(self, enabled):
@@ -112,11 +112,17 @@ class SandboxWorker(ThreadWorker):
             if time.monotonic() < self.paused_until:
                 return  # (gthread's loop asks again on its next turn, which comes by then)
             self.paused_until = 0.0
+            if not select.select(self.sockets, [], [], 0)[0]:  # what it left was taken: the wait is over
+                self.waiting_since = None
         super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout):
-        if self.paused_until:
-            timeout = min(timeout, max(self.paused_until - time.monotonic(), 0.0))
+        if self.paused_until:  # wake when the pause ends, once (the loop then accepts if it can)
+            left = self.paused_until - time.monotonic()
+            if left > 0:
+                timeout = min(timeout, left)
+            else:
+                self.paused_until = 0.0
         super().wait_for_and_dispatch_events(timeout)
 
     def error_body(self, path: str | None, status: int, message: str) -> bytes:
