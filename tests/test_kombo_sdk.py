@@ -21,14 +21,19 @@ from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS,
 from tests.postgres import BACKENDS, store_settings
 
 SPEC = "kombo/kombo-openapi.json"
-ERROR = "#/components/responses/ErrorResponseATS/content/application~1json/schema"
+ERROR = "#/components/responses/ErrorResponse{}/content/application~1json/schema"
+# what each path the SDK calls answers, by its spec: (success, error)
+SCHEMAS = {"/integrations/": ("GetIntegrationsIntegrationIdPositiveResponse", ERROR.format("General")),
+           "/force-sync": ("PostForceSyncPositiveResponse", ERROR.format("General")),
+           "/ats/": ("GetAtsInterviewsPositiveResponse", ERROR.format("ATS"))}
 CREATED: dict[str, list[str]] = {k: [] for k in INTEGRATIONS}
 SPEC_FAILURES: list[str] = []
 
 
 def _check_against_spec(response: httpx.Response) -> None:
     response.read()
-    schema = "GetAtsInterviewsPositiveResponse" if response.status_code == 200 else ERROR
+    success, error = next(v for k, v in SCHEMAS.items() if k in response.request.url.path)
+    schema = success if response.status_code == 200 else error
     SPEC_FAILURES.extend(f"{response.request.url}: {e}" for e in spec_errors(SPEC, schema, response.json()))
 
 
@@ -110,6 +115,31 @@ def test_errors_reach_the_sdk_as_kombo_ats_error(kombo, monkeypatch, kwargs, cal
     with pytest.raises(errors.KomboAtsError) as err:
         kombo(**kwargs).ats.get_interviews(**call)
     assert err.value.data.error.code == code and err.value.data.status == "error"
+
+
+def test_the_sdk_reads_an_integration_by_the_id_in_its_path_with_the_api_key_alone(kombo, kombo_server, monkeypatch):
+    monkeypatch.delenv("INTEGRATION_ID", raising=False)
+    keyed = kombo(integration_id=None)  # no X-Integration-Id: the SDK sends the path's id only
+    for world_key, integration_id in INTEGRATIONS.items():
+        details = keyed.general.get_integration_details(integration_id=integration_id)
+        assert (details.data.id, details.data.status, details.data.setup_status) == (integration_id, "ACTIVE", "COMPLETED")
+    with pytest.raises(errors.KomboGeneralError) as err:
+        keyed.general.get_integration_details(integration_id="greenhouse:someone-else")
+    assert (err.value.status_code, err.value.data.error.code) == (404, "PLATFORM.INTEGRATION_NOT_FOUND")
+    assert err.value.data.error.message == 'No integration with the ID "greenhouse:someone-else" was found for this API key.'
+    journal = requests.get(f"{kombo_server.url}/_sandbox/requests", params={"vendor": "kombo", "limit": 50}).json()
+    reads = [e["world"] for e in journal if e["endpoint"] == "/integrations/<integration_id>" and e["status"] == 200]
+    assert reads[:len(INTEGRATIONS)] == list(INTEGRATIONS)[::-1]  # each filed under its path's integration
+
+
+def test_a_sync_the_sdk_triggers_without_a_type_is_full_as_kombos_spec_defaults_it(kombo, kombo_server):
+    sdk = kombo()
+    assert sdk.general.trigger_sync().data.type == "FULL"  # the SDK's own default
+    bare = requests.post(f"{kombo_server.url}/kombo/v1/force-sync", headers=kombo_headers("acme"), json={}, timeout=10)
+    assert (bare.status_code, bare.json()["data"]["type"]) == (200, "FULL")
+    empty = requests.post(f"{kombo_server.url}/kombo/v1/force-sync", headers=kombo_headers("acme"), timeout=10)
+    assert (empty.status_code, empty.json()["data"]["type"]) == (200, "FULL")
+    assert sdk.general.trigger_sync(type_="DELTA").data.type == "DELTA"
 
 
 def test_a_429_is_retried_and_then_succeeds(kombo, kombo_server):

@@ -386,6 +386,17 @@ def test_raw_records_carry_each_platforms_example_keys_and_its_id_style(client):
             assert re.fullmatch(style, raw_id) and raw_id == remote_id, (plat, raw_id, remote_id)
 
 
+def test_the_readme_and_the_code_say_why_merge_leaves_smartrecruiters_remote_data_null():
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert ("for a SmartRecruiters account `remote_data` is `null` even with `include_remote_data=true`, because "
+            "Merge's field-support page lists `remote_data` among SmartRecruiters' Application fields but not among "
+            "its ScheduledInterview fields") in readme
+    source = (ROOT / "sandbox/vendors/merge/platforms.py").read_text()
+    assert "not among its ScheduledInterview fields (platforms.md, seed 001)" in " ".join(
+        line.strip().lstrip("# ") for line in source.splitlines())
+    assert "remote_data" not in MERGE_FILLS["smartrecruiters"]
+
+
 def test_smartrecruiters_users_are_object_ids_and_zoho_ids_share_the_organisations_prefix(client):
     records, _ = _raw_records(client)["smartrecruiters"]
     organizers = [r["organizerId"] for r in records if r["organizerId"]]

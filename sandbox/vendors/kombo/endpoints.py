@@ -62,22 +62,25 @@ def check_api_key():
 
 
 def integration(integration_id: str):
-    """The integration's own record: its state and setup status follow the connection's."""
-    sb, credential = sandbox(), g.account.credential
-    if integration_id != credential.values["integration_id"]:
+    """The integration the path names, if the API key has it: its state and setup status follow the
+    connection's. (Authenticated by the key alone: the request's account is the path's integration.)"""
+    sb = sandbox()
+    credential = sb.accounts.find("kombo", api_key=g.account.credential.values["api_key"], integration_id=integration_id)
+    if credential is None:
         raise errors.NotFound(f"No integration with the ID \"{integration_id}\" was found for this API key.",
                               code=INTEGRATION_NOT_FOUND)
-    world = sb.store.snapshot(g.account.world)
+    g.account = sb.accounts.account(credential)  # what the journal files the request under
+    world = sb.store.snapshot(credential.world)
     return json_response({"status": "success", "data": render.integration(
         world, credential, sb.connections.state(credential), sb.fixtures.epoch)})
 
 
 def force_sync():
-    """`{"type": "FULL" | "DELTA"}` (default DELTA): a sync now; `already_queued` when one was
-    forced at this very instant of the sandbox clock (INFERRED: syncs here take no time)."""
+    """`{"type": "FULL" | "DELTA"}` (default FULL, as Kombo's spec says): a sync now; `already_queued`
+    when one was forced at this very instant of the sandbox clock (INFERRED: syncs here take no time)."""
     sb, credential = sandbox(), g.account.credential
     body = json_object() if request.content_length else {}
-    kind = body.get("type", "DELTA")
+    kind = body.get("type", "FULL")
     if kind not in ("FULL", "DELTA"):
         raise errors.BadRequest("type: must be one of FULL, DELTA.")
     queued = sb.syncs.force(credential)

@@ -28,6 +28,9 @@ FILLS = {
     "recruitee": _EVERYWHERE | {"job_interview_stage", "organizer", "remote_created_at", "remote_updated_at",
                                 "remote_data"},
     "successfactors": _EVERYWHERE | {"job_interview_stage", "status", "remote_data"},
+    # No `remote_data`: Merge's field-support page lists it among SmartRecruiters' Application fields
+    # but not among its ScheduledInterview fields (platforms.md, seed 001), so Merge leaves it null there
+    # even with include_remote_data=true, though the world holds SmartRecruiters' raw records.
     "smartrecruiters": _EVERYWHERE | {"job_interview_stage", "location", "organizer", "remote_created_at"},
     "workday": _EVERYWHERE | {"remote_data"},
 }
