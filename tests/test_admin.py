@@ -3,15 +3,22 @@ will not serve it beyond loopback without one; a write takes only a JSON body.""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.helpers import ROOT, Server, credential, free_port
+from sandbox.admin.routes import DASHBOARD_COOKIE, SESSION_SECONDS, dashboard_session
+from sandbox.app import create_app
+from sandbox.settings import Settings
+from tests.helpers import ROOT, Server, credential, free_port, merge_headers
 
 TOKEN = "an-admin-token-for-tests"
 MERGE_ID = credential("merge")["id"]
@@ -141,3 +148,64 @@ def test_one_record_is_shown_as_each_vendor_renders_it(client):
 def test_a_record_that_is_not_there_is_a_404_with_its_reason(client, path):
     r = client.get(path)
     assert r.status_code == 404 and r.json["error"].startswith("no ")
+
+
+# ---- the dashboard's session --------------------------------------------------------------------
+
+@pytest.fixture
+def locked_client(tmp_path, default_store):
+    (tmp_path / "data").mkdir()
+    shutil.copy(default_store, tmp_path / "data" / default_store.name)
+    app = create_app(Settings(data_dir=tmp_path / "data", admin_token=TOKEN))
+    app.extensions["sandbox"].install(reset=True)
+    return app.test_client()
+
+
+def _session_cookie(response) -> tuple[str, str]:
+    (header,) = response.headers.getlist("Set-Cookie")
+    value, *attributes = header.split("; ")
+    return value.partition("=")[2], "; ".join(attributes)
+
+
+def test_signing_in_to_the_dashboard_opens_a_session_that_ends_hours_after_its_last_use(locked_client, monkeypatch):
+    signed = locked_client.post("/_sandbox/ui/login", data={"token": TOKEN})
+    cookie, attributes = _session_cookie(signed)
+    assert signed.status_code == 303 and TOKEN not in cookie
+    assert attributes == f"Expires={attributes.split('; ')[0][8:]}; Max-Age={SESSION_SECONDS}; HttpOnly; Path=/; " \
+                         "SameSite=Strict"
+    assert 3 * 3600 <= SESSION_SECONDS <= 12 * 3600
+    used = locked_client.get("/_sandbox/accounts")  # the test client sends the cookie back
+    assert used.status_code == 200
+    renewed, _ = _session_cookie(used)
+    assert int(renewed.split(".")[0]) >= int(cookie.split(".")[0])
+    # a session past its end is refused, and so is one whose end was moved
+    later = time.time() + SESSION_SECONDS + 1
+    monkeypatch.setattr("sandbox.admin.routes.time.time", lambda: later)
+    refused = locked_client.get("/_sandbox/accounts")
+    assert (refused.status_code, refused.headers.getlist("Set-Cookie")) == (401, [])
+    monkeypatch.undo()
+    ends, _, mac = renewed.partition(".")
+    locked_client.set_cookie(DASHBOARD_COOKIE, f"{int(ends) + 3600}.{mac}")
+    assert locked_client.get("/_sandbox/accounts").status_code == 401
+
+
+def test_a_session_that_ended_stays_ended_after_a_reset_and_the_old_permanent_proof_opens_nothing(locked_client):
+    for cookie in (dashboard_session(TOKEN, now=time.time() - SESSION_SECONDS - 1),
+                   hmac.new(TOKEN.encode(), b"ats-sandbox dashboard", hashlib.sha256).hexdigest(),  # before sessions
+                   dashboard_session("another-token")):
+        locked_client.set_cookie(DASHBOARD_COOKIE, cookie)
+        assert locked_client.get("/_sandbox/accounts").status_code == 401
+        assert locked_client.post("/_sandbox/reset", json={}).status_code == 401
+        assert locked_client.post("/_sandbox/reset", json={}, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+        assert locked_client.get("/_sandbox/accounts").status_code == 401
+
+
+def test_the_dashboards_cookie_sent_with_a_vendor_request_is_never_journaled(locked_client, tmp_path):
+    locked_client.post("/_sandbox/ui/login", data={"token": TOKEN})
+    cookie = locked_client.get_cookie(DASHBOARD_COOKIE).value
+    assert locked_client.get("/merge/api/ats/v1/users", headers=merge_headers()).status_code == 200
+    entries = locked_client.get("/_sandbox/requests", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert entries.json[0]["headers"]["Cookie"] == "****"
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.requests.sqlite3*"))
+    assert stored and cookie.encode() not in stored and cookie[-12:].encode() not in stored
+    assert cookie not in entries.text and cookie.split(".")[1][-8:] not in entries.text

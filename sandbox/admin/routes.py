@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 
 from flask import Blueprint, request
 
@@ -41,17 +42,44 @@ def guard():
 
 
 DASHBOARD_COOKIE = "ats_sandbox_dashboard"
+SESSION_SECONDS = 4 * 3600  # a dashboard session lasts this long past its last use
 
 
-def dashboard_proof(token: str) -> str:
-    """What the dashboard's cookie holds once its user gave the token: an HMAC of a fixed text under it,
-    which every worker and replica can check and which does not reveal the token."""
-    return hmac.new(token.encode(), b"ats-sandbox dashboard", hashlib.sha256).hexdigest()
+def dashboard_session(token: str, now: float | None = None) -> str:
+    """A dashboard session, as its cookie holds it: when it ends (wall-clock seconds, not the sandbox
+    clock, which a test moves and a reset puts back) and an HMAC of that under the token, which every
+    worker and replica can check and which does not reveal the token."""
+    ends = int(time.time() if now is None else now) + SESSION_SECONDS
+    return f"{ends}.{_session_mac(token, ends)}"
+
+
+def _session_mac(token: str, ends: int) -> str:
+    return hmac.new(token.encode(), f"ats-sandbox dashboard session until {ends}".encode(), hashlib.sha256).hexdigest()
 
 
 def dashboard_signed_in(token: str | None) -> bool:
-    return not token or hmac.compare_digest(request.cookies.get(DASHBOARD_COOKIE, "").encode(),
-                                            dashboard_proof(token).encode())
+    """No token set, or the request carries a dashboard session that has not ended."""
+    if not token:
+        return True
+    ends, _, mac = request.cookies.get(DASHBOARD_COOKIE, "").partition(".")
+    return ends.isdigit() and int(ends) > time.time() and hmac.compare_digest(mac.encode(), _session_mac(
+        token, int(ends)).encode())
+
+
+def set_session(response, token: str) -> None:
+    response.set_cookie(DASHBOARD_COOKIE, dashboard_session(token), max_age=SESSION_SECONDS, httponly=True,
+                        samesite="Strict", path="/")
+
+
+def renew_session(response):
+    """A session in use lasts another SESSION_SECONDS from now."""
+    token = sandbox().settings.admin_token
+    if token and DASHBOARD_COOKIE in request.cookies and dashboard_signed_in(token):
+        set_session(response, token)
+    return response
+
+
+bp.after_request(renew_session)
 
 
 @bp.get("/health")

@@ -11,6 +11,7 @@ workers' writers to have had their turn: it holds every request answered before 
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import logging
 import os
@@ -25,7 +26,15 @@ import orjson
 from werkzeug.wrappers import Request
 
 log = logging.getLogger("sandbox")
-SECRET_NAME = re.compile(r"key|token|secret|authorization|password", re.IGNORECASE)
+# A header, query parameter or JSON field holds a secret when a word of its name (split at `-`, `_`, `.`
+# and camelCase, case folded) is one of WORDS or contains one of STEMS, or the whole name is in WHOLE
+# (OAuth's `code`, but not a `job_code`). Cookies are hidden whole: one holds a dashboard's session.
+SECRET_STEMS = ("key", "token", "secret", "authorization", "password", "passwd", "credential", "signature", "session",
+                "cookie", "jwt")
+SECRET_WORDS = frozenset({"auth", "pwd", "pass", "sig"})
+SECRET_WHOLE = frozenset({"code"})
+COOKIES = frozenset({"cookie", "set-cookie"})
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 MAX_BODY = 64 * 1024  # a larger request body is journaled by its size only
 MAX_DEPTH = 32  # a request body nested deeper is journaled by its size
 BATCH_SECONDS = 0.05  # what a worker gathers before it writes: a transaction costs as much as dozens of entries
@@ -38,6 +47,13 @@ def hide(value: str) -> str:
     if space and scheme.lower() in ("bearer", "basic", "token"):
         return f"{scheme} {hide(rest)}"
     return "****" + value[-4:] if len(value) > 8 else "****"
+
+
+@functools.lru_cache(maxsize=4096)
+def secret_name(name: str) -> bool:
+    if name.lower() in SECRET_WHOLE:
+        return True
+    return any(w in SECRET_WORDS or any(stem in w for stem in SECRET_STEMS) for w in map(str.lower, _WORD.findall(name)))
 
 
 def request_body(req) -> bytes | int | None:
@@ -198,7 +214,9 @@ class Journal:
         return f"{vendor}:{hide(account)}"
 
     def _named(self, name: str, value: str) -> str:
-        return hide(value) if SECRET_NAME.search(name) else self._text(value)
+        if name.lower() in COOKIES:
+            return "****"
+        return hide(value) if secret_name(name) else self._text(value)
 
     def _text(self, value: str) -> str:
         if value in self._secrets:
@@ -211,7 +229,7 @@ class Journal:
         if depth < 0:
             raise RecursionError("too deep to journal")
         if isinstance(node, dict):
-            return {k: ("****" if not isinstance(v, str) else hide(v)) if SECRET_NAME.search(k) else self._scrub(v, depth - 1)
+            return {k: ("****" if not isinstance(v, str) else hide(v)) if secret_name(k) else self._scrub(v, depth - 1)
                     for k, v in node.items()}
         if isinstance(node, list):
             return [self._scrub(v, depth - 1) for v in node]

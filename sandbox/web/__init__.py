@@ -3,9 +3,9 @@ asked, and the control plane's actions behind buttons.
 
 The page is rendered here from the functions the `/_sandbox` routes use; its script reads and acts
 through `/_sandbox` itself and through the vendors' own paths, as a client would. With an admin token
-set, the page asks for it once and keeps proof of it in a cookie for the browser session
-(`admin.routes.dashboard_proof`), which the control plane accepts in place of the token: the token
-itself never reaches the page. (Not Flask's session: with a secret key set, Flask would open a
+set, the page asks for it once and keeps a session in a cookie (`admin.routes.dashboard_session`:
+it ends SESSION_SECONDS after its last use), which the control plane accepts in place of the token:
+the token itself never reaches the page, and the journal never keeps the cookie. (Not Flask's session: with a secret key set, Flask would open a
 session on every vendor request.)
 """
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 import hmac
 
 import orjson
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request
 
 from sandbox import __version__
-from sandbox.admin.routes import DASHBOARD_COOKIE, dashboard_proof, dashboard_signed_in, worlds_summary
+from sandbox.admin.routes import dashboard_signed_in, renew_session, set_session, worlds_summary
 from sandbox.control.connections import STATES
 from sandbox.http.context import sandbox
 from sandbox.http.endpoints import Listing, PageOut
@@ -39,7 +39,7 @@ def index():
     page = render_template("index.html", version=__version__, worlds=worlds, vendors=vendors, states=STATES,
                            clock=sb.clock.describe(),
                            data=orjson.dumps({"vendors": vendors, "worlds": worlds}).decode().replace("</", "<\\/"))
-    return page, {"Cache-Control": "no-store"}
+    return renew_session(current_app.make_response((page, {"Cache-Control": "no-store"})))
 
 
 @bp.post("/_sandbox/ui/login")
@@ -48,7 +48,7 @@ def login():
     given = request.form.get("token", "")
     if token and hmac.compare_digest(given.encode(), token.encode()):
         answer = redirect("/", 303)
-        answer.set_cookie(DASHBOARD_COOKIE, dashboard_proof(token), httponly=True, samesite="Strict", path="/")
+        set_session(answer, token)
         return answer
     return render_template("login.html", failed=True, version=__version__), 401
 
