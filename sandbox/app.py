@@ -59,6 +59,10 @@ class Sandbox:
         vendor = self.vendor_of(path) if path else None
         return orjson.dumps(vendor.envelope(errors.of_status(status, message)) if vendor else {"detail": message})
 
+    def close(self) -> None:
+        """What outlives a request written out before the store goes (a scratch sandbox's directory)."""
+        self.journal.close()
+
     def install(self, reset: bool = False) -> bool:
         """Generate the worlds into the store unless it holds them already; `reset` undoes every
         write since, and puts the clock back."""

@@ -27,6 +27,8 @@ import tempfile
 from urllib.parse import quote
 from dataclasses import replace
 
+import orjson
+
 from sandbox import __version__
 from sandbox.settings import Settings
 
@@ -46,9 +48,29 @@ def loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
     except ValueError:
         return False
+
+
+def bind_address(host: str, port: int) -> str:
+    """gunicorn's `bind`: an IPv6 address in brackets (`[::1]:8080`), given with them or without."""
+    bare = host.removeprefix("[").removesuffix("]")
+    return f"[{bare}]:{port}" if ":" in bare else f"{host}:{port}"
+
+
+def latency(text: str) -> int | list[int]:
+    """--latency: N milliseconds, or LOW-HIGH."""
+    low, dash, high = text.partition("-")
+    if not (low.isdigit() and (not dash or high.isdigit())) or (dash and int(low) > int(high)):
+        raise argparse.ArgumentTypeError(f"takes milliseconds, N or LOW-HIGH (50, 100-250), not {text!r}")
+    return [int(low), int(high)] if dash else int(low)
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """A wrong argument is one line and status 2 (argparse would print the usage above it too)."""
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def serve(settings: Settings) -> int:
@@ -64,7 +86,7 @@ def serve(settings: Settings) -> int:
 
     class Server(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", f"{settings.host}:{settings.port}")
+            self.cfg.set("bind", bind_address(settings.host, settings.port))
             self.cfg.set("workers", settings.workers)
             self.cfg.set("worker_class", "sandbox.http.worker.SandboxWorker")  # gthread, reading requests whole
             # the app decides how long a request line or header may be, in the vendor's envelope
@@ -131,17 +153,19 @@ def dump(settings: Settings, world: str, vendor_name: str, resource: str) -> int
     with tempfile.TemporaryDirectory(prefix="ats-sandbox-dump-") as scratch:  # never a running server's store
         scratch_settings = replace(settings.with_values(data_dir=scratch, vendors=(vendor_name,)), store=None)
         sb = create_app(scratch_settings).extensions["sandbox"]
-        if world not in {w.key for w in sb.fixtures.worlds}:
-            raise ValueError(f"no world {world!r}; the worlds are {', '.join(w.key for w in sb.fixtures.worlds)}")
-        listings = {KINDS[e.kind].attr: e for e in sb.accounts.vendors[vendor_name].endpoints if isinstance(e, Listing)}
-        if resource not in listings:
-            raise ValueError(f"{vendor_name} lists no {resource}; it lists {', '.join(sorted(listings))}")
-        write = sys.stdout.buffer.write
-        import orjson
-
-        for record in listings[resource].every_record(sb, world):
-            write(orjson.dumps(record) + b"\n")
-        sys.stdout.flush()
+        try:
+            if world not in {w.key for w in sb.fixtures.worlds}:
+                raise ValueError(f"no world {world!r}; the worlds are {', '.join(w.key for w in sb.fixtures.worlds)}")
+            listings = {KINDS[e.kind].attr: e for e in sb.accounts.vendors[vendor_name].endpoints
+                        if isinstance(e, Listing)}
+            if resource not in listings:
+                raise ValueError(f"{vendor_name} lists no {resource}; it lists {', '.join(sorted(listings))}")
+            write = sys.stdout.buffer.write
+            for record in listings[resource].every_record(sb, world):
+                write(orjson.dumps(record) + b"\n")
+            sys.stdout.flush()
+        finally:
+            sb.close()
     return 0
 
 
@@ -188,8 +212,7 @@ def control(ns: argparse.Namespace) -> int:
                  "probability", "seed")
         rule = {name: getattr(ns, name) for name in names if getattr(ns, name) is not None}
         if ns.latency is not None:
-            low, _, high = ns.latency.partition("-")
-            rule["latency"] = [int(low), int(high)] if high else int(low)
+            rule["latency"] = ns.latency
         if ns.drift:
             rule["drift"] = ns.drift.split(",")
         answer = sandbox.fault(**rule)
@@ -198,7 +221,7 @@ def control(ns: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="ats-sandbox", description=__doc__,
+    top = Parser(prog="ats-sandbox", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("--version", action="version", version=f"ats-sandbox {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -267,7 +290,7 @@ def parser() -> argparse.ArgumentParser:
     for flag, kind, text in (("vendor", str, "only this vendor's requests"), ("credential", str, "only this credential's (an id)"),
                              ("world", str, "only this world's"), ("method", str, "only this method"),
                              ("path", str, "only paths matching this glob"), ("status", int, "answer this status"),
-                             ("latency", str, "wait this many ms, or LOW-HIGH"),
+                             ("latency", latency, "wait this many ms, or LOW-HIGH"),
                              ("action", str, "reset, empty, truncate or drift"),
                              ("drift", str, "with --action drift: enum,new,missing,null"),
                              ("times", int, "the first N matches only"), ("every", int, "every Nth match"),
@@ -278,6 +301,20 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command, and its output written out before the process ends: a reader that went away
+    (`| head -1`) ends it quietly, as it ends `git log`."""
+    try:
+        try:
+            return _command(argv)
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # nothing more is written, and the interpreter's last flush must not fail either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _command(argv: list[str] | None) -> int:
     args = parser()
     ns = args.parse_args(argv)
     if ns.command in ("reset", "clock", "simulate", "fault"):
@@ -285,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(ns)
     except ValueError as exc:
-        args.error(str(exc))
+        args.exit(2, f"{args.prog} {ns.command}: error: {exc}\n")
     if ns.command == "serve":
         return serve(settings)
     if ns.command == "accounts":
@@ -296,8 +333,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _quietly(run) -> int:
-    """`run()`, with the answers a script meets as one line on stderr, not a traceback: a reader that
-    stops early (`| head -1`), a server that is not there or refuses."""
+    """`run()`, with the answers a script meets as one line on stderr, not a traceback: a wrong name,
+    a server that is not there or refuses."""
     from sandbox.client import ControlError
 
     try:
@@ -305,10 +342,8 @@ def _quietly(run) -> int:
     except ValueError as exc:
         print(f"ats-sandbox: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        # the reader has gone: nothing more is written, and the interpreter's last flush must not fail either
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except BrokenPipeError:  # (an OSError too): main ends quietly
+        raise
     except ControlError as exc:
         print(f"ats-sandbox: the server answered {exc}", file=sys.stderr)
         return 1

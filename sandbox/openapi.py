@@ -88,7 +88,11 @@ def _declared(self, field, **kwargs) -> dict:
 def document(vendor) -> dict:
     """The OpenAPI document of what is served for `vendor`, sampled from a scratch sandbox."""
     with tempfile.TemporaryDirectory(prefix="ats-sandbox-openapi-") as scratch:
-        return _Describer(vendor, scratch).document()
+        describer = _Describer(vendor, scratch)
+        try:
+            return describer.document()
+        finally:
+            describer.sb.close()
 
 
 class _Describer:

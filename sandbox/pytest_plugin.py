@@ -2,7 +2,8 @@
 
 In-process by default: the real app on an ephemeral loopback port, in a thread, with its own data
 directory. With `--ats-sandbox-url URL` (or ATS_SANDBOX_URL) the same tests run against a server
-started elsewhere, a CI service container say; ATS_SANDBOX_ADMIN_TOKEN unlocks its control plane.
+started elsewhere, a CI service container say; ATS_SANDBOX_ADMIN_TOKEN (or the server's own
+SANDBOX_ADMIN_TOKEN) unlocks its control plane.
 The fixture is a `sandbox.client.Sandbox`: every helper is a control-plane call, so both ways behave alike.
 """
 
@@ -31,7 +32,9 @@ def ats_sandbox(request, tmp_path_factory):
     `simulate(world, ...)`, `fault(...)`, `requests()`, `webhooks`."""
     url = request.config.getoption("ats_sandbox_url")
     if url:
-        sandbox = Sandbox(url, admin_token=os.environ.get("ATS_SANDBOX_ADMIN_TOKEN") or None)
+        # the server's own name for its token too, so one variable can serve both in a CI job
+        token = os.environ.get("ATS_SANDBOX_ADMIN_TOKEN") or os.environ.get("SANDBOX_ADMIN_TOKEN") or None
+        sandbox = Sandbox(url, admin_token=token)
         sandbox.wait_until_healthy(timeout=30)
         yield sandbox
         return

@@ -57,6 +57,11 @@ class Settings:
         }
         out = {k: convert.get(k, lambda x: x)(v) for k, v in values.items()}
         settings = replace(self, **out)
+        if not 0 <= settings.port <= 65535:
+            raise ValueError(f"--port (SANDBOX_PORT) takes a port number from 0 to 65535 (0: any free port), "
+                             f"not {settings.port}")
+        if settings.workers < 1:
+            raise ValueError(f"--workers (SANDBOX_WORKERS) takes a number of workers from 1 up, not {settings.workers}")
         if settings.journal_size < 1:
             raise ValueError("the journal size is a positive number of requests")
         if not settings.body_timeout > 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,78 @@ def test_accounts_json_is_the_listing_the_control_plane_serves():
     listed = json.loads(run("accounts", "--json").stdout)
     assert [(a["id"], a["headers"], a["query"], a["state"]) for a in listed] == \
         [(a["id"], a["headers"], a["query"], a["state"]) for a in accounts()]
+
+
+def closed_reader(*args: str) -> subprocess.CompletedProcess:
+    """The command with its stdout a pipe nobody reads any more: every write meets a broken pipe."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([CLI, *args], stdout=write, stderr=subprocess.PIPE, text=True, timeout=120, cwd=ROOT)
+    finally:
+        os.close(write)
+
+
+PRINTING = [["accounts"], ["accounts", "--json"], ["dump", "acme", "--vendor", "merge"], ["--version"], ["--help"],
+            ["serve", "--help"], *(["openapi", v] for v in ("merge", "kombo", "truto", "bindbee"))]
+
+
+@pytest.mark.parametrize("args", PRINTING)
+def test_a_command_whose_reader_has_gone_exits_quietly(args):
+    out = closed_reader(*args)
+    assert (out.returncode, out.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("vendor", ["merge", "kombo", "truto", "bindbee"])
+def test_openapi_into_head_or_a_file_writes_nothing_on_stderr(vendor, tmp_path):
+    for _ in range(2):  # (its scratch sandbox's journal once flushed after its directory had gone, most times)
+        piped = subprocess.run(f"{CLI} openapi {vendor} | head -3; exit ${{PIPESTATUS[0]}}", shell=True,
+                               executable="/bin/bash", capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert (piped.returncode, len(piped.stdout.splitlines()), piped.stderr) == (0, 3, "")
+        with open(tmp_path / "doc.json", "w") as file:
+            written = subprocess.run([CLI, "openapi", vendor], stdout=file, stderr=subprocess.PIPE, text=True,
+                                     timeout=120, cwd=ROOT)
+        assert (written.returncode, written.stderr) == (0, "")
+        assert json.loads((tmp_path / "doc.json").read_text())["openapi"] == "3.0.3"
+
+
+@pytest.mark.parametrize("args, error", [
+    (["serve", "--port", "99999"],
+     "ats-sandbox serve: error: --port (SANDBOX_PORT) takes a port number from 0 to 65535 (0: any free port), not 99999"),
+    (["serve", "--port", "-1"],
+     "ats-sandbox serve: error: --port (SANDBOX_PORT) takes a port number from 0 to 65535 (0: any free port), not -1"),
+    (["serve", "--port", "http"], "ats-sandbox serve: error: argument --port: invalid int value: 'http'"),
+    (["serve", "--workers", "0"],
+     "ats-sandbox serve: error: --workers (SANDBOX_WORKERS) takes a number of workers from 1 up, not 0"),
+    (["fault", "--latency", "abc"],
+     "ats-sandbox fault: error: argument --latency: takes milliseconds, N or LOW-HIGH (50, 100-250), not 'abc'"),
+    (["fault", "--latency", "300-100"],
+     "ats-sandbox fault: error: argument --latency: takes milliseconds, N or LOW-HIGH (50, 100-250), not '300-100'"),
+    (["fault", "--times", "x"], "ats-sandbox fault: error: argument --times: invalid int value: 'x'"),
+    (["serve", "--vendors", "workable"],
+     "ats-sandbox serve: error: unknown vendor(s): workable; known: merge, kombo, truto, bindbee"),
+    (["dump"], "ats-sandbox dump: error: the following arguments are required: world, --vendor"),
+])
+def test_a_wrong_flag_is_one_line_naming_it_and_status_2(args, error):
+    out = run(*args)
+    assert (out.returncode, out.stdout, out.stderr) == (2, "", error + "\n")
+
+
+def test_a_wrong_port_in_the_environment_is_refused_the_same_way():
+    out = run("serve", env={**os.environ, "SANDBOX_PORT": "70000"})
+    assert (out.returncode, out.stderr) == (2, "ats-sandbox serve: error: --port (SANDBOX_PORT) takes a port number "
+                                               "from 0 to 65535 (0: any free port), not 70000\n")
+
+
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_serve_binds_ipv6_loopback_as_loopback(host, tmp_path):
+    srv = Server(tmp_path / "data", command=[CLI, "serve", "--host", host], wait=False, workers=1)
+    srv.url = f"http://[::1]:{srv.port}"
+    try:
+        srv._wait(timeout=60)
+        assert requests.get(f"{srv.url}/_sandbox/health", timeout=10).json()["status"] == "ok"
+    finally:
+        srv.stop()
 
 
 @pytest.mark.parametrize("args", [["accounts"], ["accounts", "--json"], ["dump", "acme", "--vendor", "merge"]])
@@ -154,6 +227,12 @@ def test_a_locked_server_refuses_the_cli_without_its_token(running):
     out = run("reset", "--url", running.url, env={"PATH": "/usr/bin:/bin"})
     assert (out.returncode, out.stdout) == (1, "")
     assert out.stderr.startswith("ats-sandbox: the server answered 401: the control plane needs Authorization")
+
+
+@pytest.mark.parametrize("args", [["clock"], ["fault", "--list"]])
+def test_a_control_call_whose_reader_has_gone_exits_quietly(running, args):
+    out = closed_reader(*args, "--url", running.url, "--admin-token", TOKEN)
+    assert (out.returncode, out.stderr) == (0, "")
 
 
 def test_a_server_that_is_not_there_is_one_line_on_stderr():

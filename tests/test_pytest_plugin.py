@@ -98,6 +98,29 @@ def test_the_url_can_come_from_the_environment(pytester, external, monkeypatch):
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+@pytest.fixture(scope="module")
+def locked_external(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("plugin-locked") / "data", workers=1, rate_limit=NO_LIMIT,
+                 admin_token="external-token")
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize("variable", ["ATS_SANDBOX_ADMIN_TOKEN", "SANDBOX_ADMIN_TOKEN"])
+def test_a_locked_server_is_unlocked_by_the_plugins_or_the_servers_token_variable(pytester, locked_external,
+                                                                                   monkeypatch, variable):
+    monkeypatch.delenv("ATS_SANDBOX_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("SANDBOX_ADMIN_TOKEN", raising=False)
+    monkeypatch.setenv(variable, "external-token")
+    pytester.makepyfile(test_locked="""
+def test_locked(ats_sandbox):
+    assert ats_sandbox.admin_token == "external-token"
+    assert ats_sandbox.accounts()[0]["vendor"] == "merge"
+""")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--ats-sandbox-url={locked_external.url}") \
+        .assert_outcomes(passed=1)
+
+
 def test_the_fixtures_option_picks_the_in_process_sandboxs_fixtures(pytester):
     fx = pytester.mkdir("fx")
     (fx / "sandbox.toml").write_text('[sandbox]\nseed = 7\nepoch = "2026-11-01T09:00:00Z"\n\n'

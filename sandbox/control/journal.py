@@ -88,6 +88,7 @@ class Journal:
         self._lock = threading.Lock()  # held while a batch is written
         self._pid = None
         self._shapes: dict[tuple, dict] = {}
+        self._closed = False
 
     # ---- the request's side: queue and go ----
 
@@ -108,7 +109,7 @@ class Journal:
             atexit.register(self.flush)
 
     def _run(self) -> None:
-        while True:
+        while not self._closed:
             self._wake.wait()
             time.sleep(BATCH_SECONDS)  # under load, one transaction for many entries
             self._wake.clear()
@@ -120,6 +121,8 @@ class Journal:
     def flush(self) -> None:
         """Write what this worker has queued."""
         with self._lock:
+            if self._closed:
+                return
             batch = []
             while self._queue:
                 item = self._queue.popleft()
@@ -129,6 +132,14 @@ class Journal:
                     log.exception("the request journal left out a request it could not read")
             if batch:
                 self.store.log_requests(batch, self.cap)
+
+    def close(self) -> None:
+        """Write what is queued, and nothing after: for a sandbox whose store goes away (a scratch one)."""
+        self.flush()
+        with self._lock:
+            self._closed = True
+        self._wake.set()
+        atexit.unregister(self.flush)
 
     # ---- reads ----
 
