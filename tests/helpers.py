@@ -25,6 +25,22 @@ from sandbox.settings import DEFAULT_FIXTURES
 from sandbox.world.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
+# The one bound on whatever a test waits for (a server up, a webhook in, a page showing a result): generous,
+# as a loaded machine is slow, not broken. A test waits for the condition, never for a fixed time.
+PATIENCE = 120.0
+
+
+def wait_for(read, done=bool, what: str = "the condition", timeout: float = PATIENCE, every: float = 0.05):
+    """`read()` again until `done` holds for what it returns, and that; after `timeout` seconds the test
+    fails, saying what it waited for and what it saw last."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = read()
+        if done(seen):
+            return seen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}; last seen: {seen!r:.2000}")
+        time.sleep(every)
 SPECS = Path(__file__).resolve().parent / "specs"
 # A server for a module that reads whole worlds many times a minute asks for no rate limit (Merge's
 # documented 100 a minute would refuse it, as Merge would); test_limits.py checks the documented ones.
@@ -203,7 +219,7 @@ class Server:
         if wait:  # (else the caller calls `_wait()`, having started others meanwhile)
             self.ready_after = self._wait()
 
-    def _wait(self, timeout: float = 30) -> float:
+    def _wait(self, timeout: float = PATIENCE) -> float:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -218,7 +234,7 @@ class Server:
 
     def unasked_429s(self) -> list[dict]:
         entries = requests.get(f"{self.url}/_sandbox/requests", params={"status": 429}, headers=self.admin,
-                               timeout=30).json()
+                               timeout=PATIENCE).json()
         return [e for e in entries if e["fault"] is None]
 
     def stop(self) -> None:
@@ -271,12 +287,9 @@ class Receiver:
     def bodies(self) -> list[dict]:
         return [json.loads(body) for _, _, body in self.got]
 
-    def wait(self, count: int, timeout: float = 10) -> list:
-        """Until it has been sent `count` requests (it fails the test after `timeout` seconds)."""
-        deadline = time.monotonic() + timeout
-        while len(self.got) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(self.got) >= count, f"{len(self.got)} of {count} webhooks came: {self.bodies()}"
+    def wait(self, count: int) -> list:
+        """Until it has been sent `count` requests."""
+        wait_for(lambda: len(self.got), lambda n: n >= count, f"{count} webhooks", every=0.02)
         return self.got
 
     def close(self) -> None:

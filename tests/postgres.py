@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.helpers import _die_with_parent, free_port
+from tests.helpers import PATIENCE, _die_with_parent, free_port
 
 UNPRIVILEGED = 65534  # nobody
 
@@ -59,7 +59,7 @@ class Postgres:
         self.proc.wait(15)
         self._start()
 
-    def _wait(self, timeout: float = 30) -> None:
+    def _wait(self, timeout: float = PATIENCE) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

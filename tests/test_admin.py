@@ -18,7 +18,7 @@ import requests
 from sandbox.admin.routes import DASHBOARD_COOKIE, SESSION_SECONDS, dashboard_session
 from sandbox.app import create_app
 from sandbox.settings import Settings
-from tests.helpers import ROOT, Server, credential, free_port, merge_headers
+from tests.helpers import PATIENCE, ROOT, Server, credential, free_port, merge_headers
 
 TOKEN = "an-admin-token-for-tests"
 MERGE_ID = credential("merge")["id"]
@@ -46,25 +46,25 @@ def locked(tmp_path_factory):
 def test_every_admin_route_but_health_needs_the_token(locked, method, path, body):
     for auth in (None, "Bearer wrong", f"Basic {TOKEN}"):
         r = requests.request(method, locked.url + path, json=body, headers={"Authorization": auth} if auth else {},
-                             timeout=30)
+                             timeout=PATIENCE)
         assert (r.status_code, r.json()) == (401, {"error": "the control plane needs Authorization: Bearer "
                                                             "<SANDBOX_ADMIN_TOKEN>"})
         assert r.headers["WWW-Authenticate"] == 'Bearer realm="ats-sandbox"'
-    r = requests.request(method, locked.url + path, json=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+    r = requests.request(method, locked.url + path, json=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=PATIENCE)
     assert r.status_code in (200, 201), r.text
 
 
 def test_health_answers_without_the_token_and_vendors_without_it_too(locked):
-    assert requests.get(f"{locked.url}/_sandbox/health", timeout=10).status_code == 200
+    assert requests.get(f"{locked.url}/_sandbox/health", timeout=PATIENCE).status_code == 200
     merge = credential("merge")
-    assert requests.get(f"{locked.url}/merge/api/ats/v1/users", headers=merge["headers"], timeout=10).status_code == 200
+    assert requests.get(f"{locked.url}/merge/api/ats/v1/users", headers=merge["headers"], timeout=PATIENCE).status_code == 200
 
 
 def test_beyond_loopback_without_a_token_the_server_refuses_to_start_and_says_why(tmp_path):
     command = [str(Path(sys.executable).parent / "ats-sandbox"), "serve", "--host", "0.0.0.0", "--port", str(free_port())]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
     refused = subprocess.run(command, env={**environ, "SANDBOX_DATA_DIR": str(tmp_path / "data")}, cwd=ROOT,
-                             capture_output=True, text=True, timeout=30)
+                             capture_output=True, text=True, timeout=PATIENCE)
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr == ("ats-sandbox: refusing to serve /_sandbox on 0.0.0.0 without an admin token: set "
                               "SANDBOX_ADMIN_TOKEN, or pass --insecure-admin to let anyone who reaches it read every "
@@ -96,24 +96,24 @@ def test_beyond_loopback_it_serves_with_a_token_or_when_told_it_may_be_insecure(
 def test_an_admin_write_without_a_json_body_is_refused_and_changes_nothing(locked, content_type, body):
     auth = {"Authorization": f"Bearer {TOKEN}"}
     requests.put(f"{locked.url}/_sandbox/credentials/{MERGE_ID}/state", json={"state": "paused"}, headers=auth,
-                 timeout=10)
+                 timeout=PATIENCE)
     headers = {**auth, **({"Content-Type": content_type} if content_type else {})}
-    r = requests.post(f"{locked.url}/_sandbox/reset", data=body, headers=headers, timeout=30)
+    r = requests.post(f"{locked.url}/_sandbox/reset", data=body, headers=headers, timeout=PATIENCE)
     assert (r.status_code, r.json()) == (415, {"error": "a control-plane write takes a JSON body (Content-Type: "
                                                         "application/json; an empty object will do)"})
-    states = {a["id"]: a["state"] for a in requests.get(f"{locked.url}/_sandbox/accounts", headers=auth, timeout=10).json()}
+    states = {a["id"]: a["state"] for a in requests.get(f"{locked.url}/_sandbox/accounts", headers=auth, timeout=PATIENCE).json()}
     assert states[MERGE_ID] == "paused"  # the reset did not happen
-    assert requests.post(f"{locked.url}/_sandbox/reset", json={}, headers=auth, timeout=30).status_code == 200
+    assert requests.post(f"{locked.url}/_sandbox/reset", json={}, headers=auth, timeout=PATIENCE).status_code == 200
 
 
 def test_with_an_admin_token_a_request_asks_for_a_fault_only_with_the_token(locked):
     merge = credential("merge")
     url = f"{locked.url}/merge/api/ats/v1/users"
-    refused = requests.get(url, headers={**merge["headers"], "X-Sandbox-Fault": "503"}, timeout=10)
+    refused = requests.get(url, headers={**merge["headers"], "X-Sandbox-Fault": "503"}, timeout=PATIENCE)
     assert (refused.status_code, refused.json()) == (
         403, {"detail": "X-Sandbox-Fault: with an admin token set, send it too, as X-Sandbox-Token."})
     faulted = requests.get(url, headers={**merge["headers"], "X-Sandbox-Fault": "503", "X-Sandbox-Token": TOKEN},
-                           timeout=10)
+                           timeout=PATIENCE)
     assert faulted.status_code == 503
 
 

@@ -17,6 +17,14 @@ def test_the_benchmark_harness_runs(tmp_path):
                          capture_output=True, text=True, timeout=400)
     assert run.returncode == 0, run.stdout + run.stderr
     report = out.read_text()
+    for row in ("varied get, merge", "varied get, kombo", "varied get, truto", "varied get, bindbee",
+                "varied list, merge (25)", "mixed: reads, 1 create in 10"):
+        line = next(line for line in report.splitlines() if line.startswith(f"| {row} |"))
+        cells = [c.strip() for c in line.split("|")[1:-1]]
+        assert int(cells[1]) > 1 and float(cells[3]) > 0 and float(cells[4]) > 0, line  # distinct, req/s, CPU
+        assert cells[9].endswith("%") and cells[10].endswith("%") and cells[12] == "0", line  # ratios, no errors
+    writers = report.split("| writes/s | p50 ms | p99 ms | max ms | errors |", 1)[1].splitlines()[2]
+    assert float(writers.split("|")[1]) > 0 and writers.split("|")[5].strip() == "0", writers
     for row in ("merge list (100)", "merge get", "merge applications list (100)", "merge create", "kombo list (100)", "kombo get (ids=)", "kombo create",
                 "truto list (100)", "truto get (Pinpoint)", "bindbee list (100)", "bindbee get",
                 *(f"{row}, PostgreSQL" for row in ("merge list (100)", "merge get", "kombo list (100)", "kombo get (ids=)"))):

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from sandbox import __version__
-from tests.helpers import ROOT, Server, accounts, visible, world
+from tests.helpers import PATIENCE, ROOT, Server, accounts, visible, world
 
 CLI = str(Path(sys.executable).parent / "ats-sandbox")
 TOKEN = "cli-admin-token"
@@ -128,8 +128,8 @@ def test_serve_binds_ipv6_loopback_as_loopback(host, tmp_path):
     srv = Server(tmp_path / "data", command=[CLI, "serve", "--host", host], wait=False, workers=1)
     srv.url = f"http://[::1]:{srv.port}"
     try:
-        srv._wait(timeout=60)
-        assert requests.get(f"{srv.url}/_sandbox/health", timeout=10).json()["status"] == "ok"
+        srv._wait()
+        assert requests.get(f"{srv.url}/_sandbox/health", timeout=PATIENCE).json()["status"] == "ok"
     finally:
         srv.stop()
 
@@ -198,14 +198,14 @@ def test_simulate_makes_changes_and_reset_undoes_them(running):
     changes = json.loads(out.stdout)["changes"]
     assert out.returncode == 0 and sorted(c["change"] for c in changes) == ["cancelled", "created", "created"]
     assert json.loads(remote(running, "reset").stdout) == {"status": "reset"}
-    assert requests.get(f"{running.url}/_sandbox/clock", headers=running.admin, timeout=5).json()["frozen"] is False
+    assert requests.get(f"{running.url}/_sandbox/clock", headers=running.admin, timeout=PATIENCE).json()["frozen"] is False
 
 
 def test_fault_adds_lists_and_clears_rules(running):
     added = json.loads(remote(running, "fault", "--vendor", "kombo", "--status", "503", "--times", "1").stdout)
     assert added["vendor"] == "kombo" and added["status"] == 503 and added["times"] == 1
     kombo = next(a for a in accounts() if a["vendor"] == "kombo")
-    assert requests.get(f"{running.url}/kombo/v1/ats/jobs", headers=kombo["headers"], timeout=5).status_code == 503
+    assert requests.get(f"{running.url}/kombo/v1/ats/jobs", headers=kombo["headers"], timeout=PATIENCE).status_code == 503
     assert [r["id"] for r in json.loads(remote(running, "fault", "--list").stdout)] == [added["id"]]
     assert json.loads(remote(running, "fault", "--clear").stdout) == {"status": "ok"}
     assert json.loads(remote(running, "fault", "--list").stdout) == []

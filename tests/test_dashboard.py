@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from tests.helpers import NO_LIMIT, ROOT, Server, accounts
+from tests.helpers import NO_LIMIT, PATIENCE, ROOT, Server, accounts
 
 WORLD_KEYS = {a["world"] for a in accounts()}  # one card each
 
@@ -28,6 +28,9 @@ def server(tmp_path_factory):
     srv.stop()
 
 
+expect.set_options(timeout=PATIENCE * 1000)
+
+
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
@@ -41,6 +44,8 @@ def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
     page = context.new_page()
+    # what a page shows after an action may take as long as the action (a simulated week, say)
+    page.set_default_timeout(PATIENCE * 1000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
@@ -74,9 +79,9 @@ def test_the_page_asks_for_the_admin_token_once_and_refuses_a_wrong_one(page, se
     (cookie,) = page.context.cookies()
     assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("ats_sandbox_dashboard", True, "Strict")
     assert requests.get(server.url + "/_sandbox/accounts", cookies={cookie["name"]: cookie["value"]},
-                        timeout=5).status_code == 200
-    assert requests.get(server.url + "/_sandbox/accounts", cookies={cookie["name"]: "0" * 64}, timeout=5).status_code == 401
-    assert requests.get(server.url + "/", timeout=5).text.count("Admin token") == 1  # another browser is asked
+                        timeout=PATIENCE).status_code == 200
+    assert requests.get(server.url + "/_sandbox/accounts", cookies={cookie["name"]: "0" * 64}, timeout=PATIENCE).status_code == 401
+    assert requests.get(server.url + "/", timeout=PATIENCE).text.count("Admin token") == 1  # another browser is asked
 
 
 def test_worlds_show_each_company_its_counts_and_each_credentials_state(page, server):
@@ -84,7 +89,7 @@ def test_worlds_show_each_company_its_counts_and_each_credentials_state(page, se
     acme = page.locator("article[data-world=acme]")
     expect(acme.get_by_role("heading", level=3)).to_contain_text("Acme Robotics")
     expect(acme.get_by_role("heading", level=3)).to_contain_text("greenhouse")
-    worlds = requests.get(server.url + "/_sandbox/worlds", headers=server.admin, timeout=5).json()
+    worlds = requests.get(server.url + "/_sandbox/worlds", headers=server.admin, timeout=PATIENCE).json()
     expect(acme.locator("dd[data-count=interviews]")).to_have_text(str(worlds[0]["counts"]["interviews"]))
     expect(acme.locator(".state[data-credential='merge:acme-greenhouse-account-token']")).to_have_text("healthy")
     expect(acme.locator("td", has_text="relink_needed").first).to_be_visible()
@@ -105,7 +110,7 @@ def test_switching_vendor_changes_the_base_url_and_snippet_and_the_copied_curl_a
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied.startswith("curl -s ") and copied == page.locator("#curl").inner_text()
         answer = subprocess.run(copied + " -o /dev/null -w '%{http_code}'", shell=True, capture_output=True, text=True,
-                                timeout=30)
+                                timeout=PATIENCE)
         assert answer.stdout == "200", (vendor, copied)
     shot(page, "connect")
 
@@ -183,7 +188,7 @@ def test_setting_a_state_and_resetting_act_through_the_control_plane(page, serve
     expect(page.locator("#act-result")).to_contain_text("Fire webhook → ")
     page.get_by_role("button", name="Reset the sandbox").click()
     expect(page.locator("#act-result")).to_contain_text('Reset → 200\n{\n  "status": "reset"\n}')
-    accounts = requests.get(server.url + "/_sandbox/accounts", headers=server.admin, timeout=5).json()
+    accounts = requests.get(server.url + "/_sandbox/accounts", headers=server.admin, timeout=PATIENCE).json()
     assert {a["state"] for a in accounts if a["id"] == "kombo:greenhouse:8HqxVbUrvEoH4nFYeA9nm2Ut"} == {"healthy"}
     shot(page, "act")
 
@@ -212,7 +217,7 @@ def test_every_control_is_labelled_and_the_page_loads_nothing_from_outside_and_n
         .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
         .map(e => e.outerHTML)""")
     assert unlabelled == [] and outside == [] and failed == []
-    assert re.search(r"^<!doctype html>", requests.get(server.url + "/_sandbox/ui/static/app.js", timeout=5).text) is None
+    assert re.search(r"^<!doctype html>", requests.get(server.url + "/_sandbox/ui/static/app.js", timeout=PATIENCE).text) is None
 
 
 def test_the_page_is_served_with_one_vendor_alone_and_is_not_journaled(tmp_path):

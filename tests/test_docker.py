@@ -10,7 +10,6 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 import requests
 import yaml
 
-from tests.helpers import ROOT, accounts, free_port
+from tests.helpers import PATIENCE, ROOT, accounts, free_port, wait_for
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
@@ -108,49 +107,50 @@ def _run_image_command(installed: Path, cwd: Path, **extra) -> subprocess.Popen:
 
 def test_the_command_refuses_an_open_control_plane_beyond_loopback_without_a_token(installed, tmp_path):
     proc = _run_image_command(installed, tmp_path)
-    out, err = proc.communicate(timeout=30)
+    out, err = proc.communicate(timeout=PATIENCE)
     assert proc.returncode == 2 and out == ""
     assert err.startswith("ats-sandbox: refusing to serve /_sandbox on 0.0.0.0 without an admin token")
 
 
-def test_the_command_from_an_installed_wheel_is_healthy_within_two_seconds_on_the_default_fixtures(installed, tmp_path):
+def test_the_command_from_an_installed_wheel_becomes_healthy_on_the_default_fixtures(installed, tmp_path):
     port = free_port()
     # (tests bind to loopback only; the image binds to every address)
     proc = _run_image_command(installed, tmp_path, SANDBOX_HOST="127.0.0.1", SANDBOX_PORT=str(port),
                               SANDBOX_ADMIN_TOKEN="ci-token")
-    url, started = f"http://127.0.0.1:{port}", time.monotonic()
-    try:
-        while True:
-            try:
-                health = requests.get(f"{url}/_sandbox/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert proc.poll() is None, proc.communicate()[1]
-                time.sleep(0.02)
-        assert time.monotonic() - started < 2.0
+    url = f"http://127.0.0.1:{port}"
+
+    def health():
+        try:
+            return requests.get(f"{url}/_sandbox/health", timeout=PATIENCE)
+        except requests.ConnectionError:
+            assert proc.poll() is None, proc.communicate()[1]
+            return None
+
+    try:  # (how soon: `make bench`'s cold-start row, not a bound here)
+        health = wait_for(health, lambda r: r is not None, "the server to answer", every=0.02)
         assert health.status_code == 200
         assert health.json() == {"status": "ok", "version": "0.1.0", "worlds": len({a["world"] for a in accounts()}),
                                  "vendors": ["bindbee", "kombo", "merge", "truto"]}
-        listing = requests.get(f"{url}/_sandbox/accounts", headers={"Authorization": "Bearer ci-token"}, timeout=5)
+        listing = requests.get(f"{url}/_sandbox/accounts", headers={"Authorization": "Bearer ci-token"}, timeout=PATIENCE)
         assert listing.status_code == 200
         assert [(a["id"], a["headers"], a["query"]) for a in listing.json()] == \
             [(a["id"], a["headers"], a["query"]) for a in accounts()]
-        assert requests.get(f"{url}/_sandbox/accounts", timeout=5).status_code == 401
+        assert requests.get(f"{url}/_sandbox/accounts", timeout=PATIENCE).status_code == 401
         merge = next(a for a in accounts() if a["vendor"] == "merge")
-        page = requests.get(f"{url}/merge/api/ats/v1/interviews", headers=merge["headers"], timeout=5)
+        page = requests.get(f"{url}/merge/api/ats/v1/interviews", headers=merge["headers"], timeout=PATIENCE)
         assert page.status_code == 200 and len(page.json()["results"]) == 30
         assert not (tmp_path / "fixtures").exists() and os.listdir(tmp_path / "data")
         assert _healthcheck(installed, port).returncode == 0
     finally:
         proc.terminate()
-        proc.communicate(timeout=15)
+        proc.communicate(timeout=PATIENCE)
     assert _healthcheck(installed, port).returncode != 0
 
 
 def _healthcheck(installed: Path, port: int) -> subprocess.CompletedProcess:
     """The image's HEALTHCHECK command, by the installed environment's python."""
     check = healthcheck()
-    return subprocess.run([str(installed / "venv" / "bin" / check[0]), *check[1:]], capture_output=True, timeout=10,
+    return subprocess.run([str(installed / "venv" / "bin" / check[0]), *check[1:]], capture_output=True, timeout=PATIENCE,
                           env={"PATH": "/usr/bin:/bin", **env(), "SANDBOX_PORT": str(port)})
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from tests.helpers import NO_LIMIT, Server, credential
+from tests.helpers import PATIENCE, NO_LIMIT, Server, credential
 
 INJECTED = "Injected fault: this request was answered with {} by the sandbox."
 PATHS = {"merge": "/merge/api/ats/v1/interviews", "kombo": "/kombo/v1/ats/interviews",
@@ -26,24 +26,24 @@ def srv(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def no_rules(srv):
-    requests.delete(f"{srv.url}/_sandbox/faults", timeout=10)
+    requests.delete(f"{srv.url}/_sandbox/faults", timeout=PATIENCE)
     yield
 
 
 def call(srv, vendor: str, headers: dict | None = None, **params) -> requests.Response:
     c = credential(vendor)
     return requests.get(srv.url + PATHS[vendor], headers={**c["headers"], **(headers or {})},
-                        params={**c["query"], **PAGE[vendor], **params}, timeout=30)
+                        params={**c["query"], **PAGE[vendor], **params}, timeout=PATIENCE)
 
 
 def add(srv, **rule) -> dict:
-    r = requests.post(f"{srv.url}/_sandbox/faults", json=rule, timeout=10)
+    r = requests.post(f"{srv.url}/_sandbox/faults", json=rule, timeout=PATIENCE)
     assert r.status_code == 201, r.text
     return r.json()
 
 
 def rules(srv) -> list[dict]:
-    return requests.get(f"{srv.url}/_sandbox/faults", timeout=10).json()
+    return requests.get(f"{srv.url}/_sandbox/faults", timeout=PATIENCE).json()
 
 
 def envelope(vendor: str, status: int, body: dict) -> dict:
@@ -94,15 +94,15 @@ def test_a_rule_matches_by_vendor_credential_world_method_and_path_glob(srv):
     add(srv, vendor="merge", credential=globex["id"], method="GET", path="/ats/v1/interview*", status=503)
     assert call(srv, "merge").status_code == 200  # another credential
     assert call(srv, "kombo").status_code == 200  # another vendor
-    r = requests.get(srv.url + PATHS["merge"], headers=globex["headers"], timeout=10)
+    r = requests.get(srv.url + PATHS["merge"], headers=globex["headers"], timeout=PATIENCE)
     assert r.status_code == 503 and r.headers["Retry-After"] == "1"
-    r = requests.get(srv.url + "/merge/api/ats/v1/users", headers=globex["headers"], timeout=10)
+    r = requests.get(srv.url + "/merge/api/ats/v1/users", headers=globex["headers"], timeout=PATIENCE)
     assert r.status_code == 200  # the glob does not match
-    requests.delete(f"{srv.url}/_sandbox/faults", timeout=10)
+    requests.delete(f"{srv.url}/_sandbox/faults", timeout=PATIENCE)
     add(srv, world="initech", status=502)
     assert call(srv, "merge").status_code == 200
     assert requests.get(srv.url + PATHS["bindbee"], headers=credential("bindbee", "initech")["headers"],
-                        timeout=10).status_code == 502
+                        timeout=PATIENCE).status_code == 502
 
 
 def test_a_fixed_latency_and_a_range(srv):
@@ -120,7 +120,7 @@ def test_a_fixed_latency_and_a_range(srv):
 
 def raw_get(srv, vendor: str, headers: dict | None = None) -> http.client.HTTPResponse:
     c = credential(vendor)
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=PATIENCE)
     query = "&".join(f"{k}={v}" for k, v in c["query"].items())
     conn.request("GET", f"{PATHS[vendor]}?{query}", headers={**c["headers"], **(headers or {})})
     return conn.getresponse()
@@ -193,7 +193,7 @@ def faulted(srv, n: int, vendor: str = "merge") -> list[int]:
 def test_every_nth_match_and_times(srv):
     add(srv, vendor="merge", status=503, every=3)
     assert faulted(srv, 9) == [3, 6, 9]
-    requests.delete(f"{srv.url}/_sandbox/faults", timeout=10)
+    requests.delete(f"{srv.url}/_sandbox/faults", timeout=PATIENCE)
     add(srv, vendor="merge", status=503, every=2, times=2)
     assert faulted(srv, 8) == [2, 4]
     assert [(r["matched"], r["hits"]) for r in rules(srv)] == [(4, 2)]  # spent after its second hit
@@ -202,10 +202,10 @@ def test_every_nth_match_and_times(srv):
 def test_a_seeded_probability_gives_the_same_sequence_every_time(srv):
     add(srv, vendor="merge", status=503, probability=0.5, seed="a-seed")
     first = faulted(srv, 20)
-    requests.delete(f"{srv.url}/_sandbox/faults", timeout=10)
+    requests.delete(f"{srv.url}/_sandbox/faults", timeout=PATIENCE)
     add(srv, vendor="merge", status=503, probability=0.5, seed="a-seed")
     assert faulted(srv, 20) == first and 3 <= len(first) <= 17
-    requests.delete(f"{srv.url}/_sandbox/faults", timeout=10)
+    requests.delete(f"{srv.url}/_sandbox/faults", timeout=PATIENCE)
     add(srv, vendor="merge", status=503, probability=0.5, seed="another")
     assert faulted(srv, 20) != first
 
@@ -258,7 +258,7 @@ def test_a_bad_fault_header_is_refused_in_the_vendors_shape(srv, value):
     ({"action": "drift", "drift": [["enum"]]}, "drift (with action drift) is a list of enum, field, missing, null"),
 ])
 def test_a_bad_rule_is_refused_with_what_is_wrong(srv, rule, error):
-    r = requests.post(f"{srv.url}/_sandbox/faults", json=rule, timeout=10)
+    r = requests.post(f"{srv.url}/_sandbox/faults", json=rule, timeout=PATIENCE)
     assert (r.status_code, r.json()) == (400, {"error": error})
 
 
@@ -269,9 +269,9 @@ def test_clearing_faults_leaves_the_rate_counters_and_reset_clears_them(tmp_path
             return int(call(server, "bindbee").headers["X-RateLimit-Remaining"])
 
         assert [remaining() for _ in range(3)] == [199, 198, 197]
-        assert requests.delete(f"{server.url}/_sandbox/faults", timeout=10).status_code == 200
+        assert requests.delete(f"{server.url}/_sandbox/faults", timeout=PATIENCE).status_code == 200
         assert remaining() == 196
-        assert requests.post(f"{server.url}/_sandbox/reset", json={}, timeout=30).status_code == 200
+        assert requests.post(f"{server.url}/_sandbox/reset", json={}, timeout=PATIENCE).status_code == 200
         assert remaining() == 199
     finally:
         server.stop()

@@ -19,7 +19,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from sandbox.vendors import registry
-from tests.helpers import NO_LIMIT, SPECS, Server, _as_meant, credential
+from tests.helpers import PATIENCE, NO_LIMIT, SPECS, Server, _as_meant, credential
 
 EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "15"))
 MOUNTS = {"merge": "/merge/api", "kombo": "/kombo/v1", "bindbee": "/bindbee"}
@@ -87,7 +87,7 @@ def srv(tmp_path_factory):
 def call(vendor: str, case, srv):
     sent = credential(vendor)
     case.headers = {**(case.headers or {}), **sent["headers"]}
-    response = case.call(base_url=f"{srv.url}{MOUNTS[vendor]}", timeout=30)
+    response = case.call(base_url=f"{srv.url}{MOUNTS[vendor]}", timeout=PATIENCE)
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from sandbox.vendors.kombo.render import kid
-from tests.helpers import NO_LIMIT, Server, accounts, credential, merge_headers, world
+from tests.helpers import NO_LIMIT, PATIENCE, Server, accounts, credential, merge_headers, wait_for, world
 from tests.test_kombo_api import write_body
 
 PINNED = "0b4f6a43-5d0e-4c1e-9a57-3c0e8d1b2a01"  # the interview pinned in fixtures/sandbox.toml
@@ -28,17 +28,13 @@ def srv(tmp_path_factory):
 def journal(srv, expect: int | None = None, **filters) -> list[dict]:
     """The journal; with `expect`, read again until it holds that many (another worker's entries
     follow its answers within milliseconds)."""
-    deadline = time.monotonic() + 10
-    while True:
-        entries = requests.get(f"{srv.url}/_sandbox/requests", params=filters, timeout=10).json()
-        if expect is None or len(entries) >= expect or time.monotonic() > deadline:
-            return entries
-        time.sleep(0.05)
+    return wait_for(lambda: requests.get(f"{srv.url}/_sandbox/requests", params=filters, timeout=PATIENCE).json(),
+                    lambda entries: expect is None or len(entries) >= expect, f"{expect} journal entries")
 
 
 def clear(srv) -> None:
-    time.sleep(0.2)  # what the other worker still holds from the test before is written by now
-    assert requests.delete(f"{srv.url}/_sandbox/requests", timeout=10).status_code == 200
+    journal(srv)  # (a read waits for what the other worker still holds from the test before)
+    assert requests.delete(f"{srv.url}/_sandbox/requests", timeout=PATIENCE).status_code == 200
 
 
 def test_the_journal_holds_requests_from_both_workers_newest_first(srv):
@@ -46,7 +42,7 @@ def test_the_journal_holds_requests_from_both_workers_newest_first(srv):
     answers: list[requests.Response] = []
     while len(answers) < 20 or len({a.headers["X-Sandbox-Worker"] for a in answers}) < 2:  # until both answered
         answers.append(requests.get(f"{srv.url}/merge/api/ats/v1/interviews", params={"page_size": len(answers) + 1},
-                                    headers=merge_headers(), timeout=10))
+                                    headers=merge_headers(), timeout=PATIENCE))
         assert len(answers) < 100, "one worker took every connection"
     entries = journal(srv, expect=len(answers))
     assert len(entries) == len(answers)
@@ -73,16 +69,16 @@ def test_the_journal_stays_at_its_cap_under_load(tmp_path):
             with requests.Session() as s:
                 for _ in range(40):
                     assert s.get(f"{server.url}/merge/api/ats/v1/users", headers=merge_headers(),
-                                 timeout=10).status_code == 200
+                                 timeout=PATIENCE).status_code == 200
 
         threads = [threading.Thread(target=hammer) for _ in range(8)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        time.sleep(0.2)  # the last entries on their way from the other worker
-        entries = journal(server)
-        assert len(entries) == 50 and max(e["id"] for e in entries) == 320  # the newest 50 of 320
+        entries = wait_for(lambda: journal(server), lambda e: e and max(x["id"] for x in e) == 320,
+                           "the last entries from the other worker")
+        assert len(entries) == 50  # the newest 50 of 320
     finally:
         server.stop()
 
@@ -96,18 +92,18 @@ def test_the_journal_never_holds_a_key_or_token_in_clear(srv):
         path = {"merge": "/ats/v1/users", "kombo": "/ats/users", "truto": "/unified/ats/users",
                 "bindbee": "/api/ats/v1/remote-users"}[a["vendor"]]
         requests.get(srv.url + base + path, headers=a["headers"], params={**a["query"], "api_token": "leaked-token-1234"},
-                     timeout=10)
+                     timeout=PATIENCE)
     kombo = credential("kombo")
     application = next(x for x in world("acme").applications.values() if x.rejected_at is None)
     requests.post(f"{srv.url}/kombo/v1/ats/applications/{kid(application.id)}/interviews", headers=kombo["headers"],
                   json={**write_body(), "note": f"key {kombo['headers']['X-Integration-Id']}", "secret": "hunter22"},
-                  timeout=10)
+                  timeout=PATIENCE)
     requests.get(f"{srv.url}/merge/api/ats/v1/users", headers={"Authorization": "Bearer wrong-but-secret-key",
-                                                                "X-Account-Token": "not-a-real-token-5678"}, timeout=10)
+                                                                "X-Account-Token": "not-a-real-token-5678"}, timeout=PATIENCE)
     secrets |= {"leaked-token-1234", "hunter22", "wrong-but-secret-key", "not-a-real-token-5678"}
     entries = journal(srv, expect=len(accounts()) + 2)
     assert len(entries) == len(accounts()) + 2
-    text = requests.get(f"{srv.url}/_sandbox/requests", timeout=10).text
+    text = requests.get(f"{srv.url}/_sandbox/requests", timeout=PATIENCE).text
     stored = b"".join(p.read_bytes() for p in srv.data_dir.glob("*.requests.sqlite3*"))
     assert stored and [s for s in secrets if s in text or s.encode() in stored] == []
     assert entries[1]["body"]["note"] == f"key ****{kombo['headers']['X-Integration-Id'][-4:]}"
@@ -138,9 +134,9 @@ def test_the_journal_hides_every_secret_by_its_name_and_a_cookie_whole(srv):
             outer, _, inner = name.partition(".")
             body = {outer: {inner: value}} if inner else {outer: value}
         requests.request("POST" if body else "GET", f"{srv.url}/merge/api/ats/v1/users", headers=headers, params=params,
-                         json=body, timeout=10)
+                         json=body, timeout=PATIENCE)
     entries = journal(srv, expect=len(SECRET_NAMES))[::-1]
-    text = requests.get(f"{srv.url}/_sandbox/requests", timeout=10).text
+    text = requests.get(f"{srv.url}/_sandbox/requests", timeout=PATIENCE).text
     stored = b"".join(p.read_bytes() for p in srv.data_dir.glob("*.requests.sqlite3*"))
     assert stored and [k for k, v in sent.items() if v in text or v.encode() in stored] == []
     kept = []
@@ -159,38 +155,38 @@ def test_the_journal_hides_every_secret_by_its_name_and_a_cookie_whole(srv):
 def test_names_that_only_look_like_secrets_are_journaled_as_sent(srv):
     clear(srv)
     plain = {"author": "ada", "job_code": "ENG-1", "compass": "north", "passenger": "bo", "page_size": "2"}
-    requests.get(f"{srv.url}/merge/api/ats/v1/users", headers=merge_headers(), params=plain, timeout=10)
+    requests.get(f"{srv.url}/merge/api/ats/v1/users", headers=merge_headers(), params=plain, timeout=PATIENCE)
     assert journal(srv, expect=1)[0]["query"] == plain
 
 
 def test_the_journal_filters_by_vendor_credential_status_and_time(srv):
     clear(srv)
-    requests.get(f"{srv.url}/merge/api/ats/v1/users", headers=merge_headers(), timeout=10)
+    requests.get(f"{srv.url}/merge/api/ats/v1/users", headers=merge_headers(), timeout=PATIENCE)
     since = datetime.now(timezone.utc).isoformat()
     time.sleep(0.01)
     globex = credential("merge", "globex")
-    requests.get(f"{srv.url}/merge/api/ats/v1/users/nobody", headers=globex["headers"], timeout=10)
-    requests.get(f"{srv.url}/kombo/v1/ats/users", headers=credential("kombo")["headers"], timeout=10)
+    requests.get(f"{srv.url}/merge/api/ats/v1/users/nobody", headers=globex["headers"], timeout=PATIENCE)
+    requests.get(f"{srv.url}/kombo/v1/ats/users", headers=credential("kombo")["headers"], timeout=PATIENCE)
     journal(srv, expect=3)
     assert [e["path"] for e in journal(srv, vendor="kombo")] == ["/kombo/v1/ats/users"]
     assert [e["path"] for e in journal(srv, credential=globex["id"])] == ["/merge/api/ats/v1/users/nobody"]
     assert [e["status"] for e in journal(srv, status=404)] == [404]
     assert len(journal(srv, since=since)) == 2
     assert len(journal(srv, limit=1)) == 1
-    bad = requests.get(f"{srv.url}/_sandbox/requests", params={"since": "yesterday"}, timeout=10)
+    bad = requests.get(f"{srv.url}/_sandbox/requests", params={"since": "yesterday"}, timeout=PATIENCE)
     assert bad.status_code == 400 and "filters: vendor, credential, status, since (ISO 8601), limit" in bad.json()["error"]
 
 
 def test_coverage_lists_the_endpoints_and_parameters_a_known_sequence_used(srv):
     clear(srv)
     h = merge_headers()
-    requests.get(f"{srv.url}/merge/api/ats/v1/interviews", params={"page_size": 5}, headers=h, timeout=10)
+    requests.get(f"{srv.url}/merge/api/ats/v1/interviews", params={"page_size": 5}, headers=h, timeout=PATIENCE)
     requests.get(f"{srv.url}/merge/api/ats/v1/interviews", params={"page_size": 5, "cursor": "bad"}, headers=h,
-                 timeout=10)
+                 timeout=PATIENCE)
     requests.get(f"{srv.url}/merge/api/ats/v1/interviews/{PINNED}", params={"expand": "organizer"}, headers=h,
-                 timeout=10)
+                 timeout=PATIENCE)
     journal(srv, expect=3)  # both workers' entries are in
-    report = requests.get(f"{srv.url}/_sandbox/coverage", timeout=10).json()
+    report = requests.get(f"{srv.url}/_sandbox/coverage", timeout=PATIENCE).json()
     assert set(report) == {"merge", "kombo", "truto", "bindbee"}
     merge = {(e["method"], e["path"]): e for e in report["merge"]["endpoints"]}
     listing, single = merge[("GET", "/ats/v1/interviews")], merge[("GET", "/ats/v1/interviews/<record_id>")]
@@ -207,10 +203,10 @@ def test_a_body_nested_past_what_is_kept_is_journaled_by_its_size_and_the_journa
     clear(srv)
     deep = "[" * 600 + "]" * 600
     r = requests.post(f"{srv.url}/kombo/v1/ats/applications/x/interviews", data=deep,
-                      headers={**credential("kombo")["headers"], "Content-Type": "application/json"}, timeout=10)
+                      headers={**credential("kombo")["headers"], "Content-Type": "application/json"}, timeout=PATIENCE)
     assert r.status_code in (400, 404)
-    requests.get(f"{srv.url}/merge/api/ats/v1/users", headers=merge_headers(), timeout=10)
+    requests.get(f"{srv.url}/merge/api/ats/v1/users", headers=merge_headers(), timeout=PATIENCE)
     entries = journal(srv, expect=2)
     assert [e["body"] for e in entries] == [None, {"bytes": 1200}]
-    bad = requests.get(f"{srv.url}/_sandbox/requests", params={"since": "0001-01-01T00:00:00+05:00"}, timeout=10)
+    bad = requests.get(f"{srv.url}/_sandbox/requests", params={"since": "0001-01-01T00:00:00+05:00"}, timeout=PATIENCE)
     assert bad.status_code == 400

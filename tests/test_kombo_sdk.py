@@ -16,7 +16,7 @@ from merge import Merge
 from sandbox.vendors.kombo.render import kid
 from sandbox.vendors.merge.render import ts
 from sandbox.world.platforms import ms
-from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS, Server, kombo_headers, spec_errors,
+from tests.helpers import (PATIENCE, INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS, Server, kombo_headers, spec_errors,
                            visible, world)
 from tests.postgres import BACKENDS, store_settings
 
@@ -135,15 +135,15 @@ def test_the_sdk_reads_an_integration_by_the_id_in_its_path_with_the_api_key_alo
 def test_a_sync_the_sdk_triggers_without_a_type_is_full_as_kombos_spec_defaults_it(kombo, kombo_server):
     sdk = kombo()
     assert sdk.general.trigger_sync().data.type == "FULL"  # the SDK's own default
-    bare = requests.post(f"{kombo_server.url}/kombo/v1/force-sync", headers=kombo_headers("acme"), json={}, timeout=10)
+    bare = requests.post(f"{kombo_server.url}/kombo/v1/force-sync", headers=kombo_headers("acme"), json={}, timeout=PATIENCE)
     assert (bare.status_code, bare.json()["data"]["type"]) == (200, "FULL")
-    empty = requests.post(f"{kombo_server.url}/kombo/v1/force-sync", headers=kombo_headers("acme"), timeout=10)
+    empty = requests.post(f"{kombo_server.url}/kombo/v1/force-sync", headers=kombo_headers("acme"), timeout=PATIENCE)
     assert (empty.status_code, empty.json()["data"]["type"]) == (200, "FULL")
     assert sdk.general.trigger_sync(type_="DELTA").data.type == "DELTA"
 
 
 def test_a_429_is_retried_and_then_succeeds(kombo, kombo_server):
-    requests.delete(f"{kombo_server.url}/_sandbox/faults", timeout=10)
+    requests.delete(f"{kombo_server.url}/_sandbox/faults", timeout=PATIENCE)
     fault = requests.post(f"{kombo_server.url}/_sandbox/faults", json={"vendor": "kombo", "status": 429, "times": 1})
     assert fault.status_code == 201
     with pytest.raises(errors.KomboAtsError) as err:  # no retry config: the 429 reaches the caller

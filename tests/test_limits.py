@@ -13,7 +13,7 @@ import requests
 
 from sandbox.settings import DEFAULT_FIXTURES
 from sandbox.vendors.kombo.render import kid
-from tests.helpers import Server, credential, world
+from tests.helpers import PATIENCE, Server, credential, wait_for, world
 from tests.test_kombo_api import write_body
 
 EXTRA = """
@@ -60,7 +60,7 @@ def fresh_window(seconds: int, needed: float) -> None:
 
 
 def get(srv, path: str, headers: dict, params: dict | None = None) -> requests.Response:
-    return requests.get(srv.url + path, headers=headers, params=params, timeout=30)  # a new connection each time
+    return requests.get(srv.url + path, headers=headers, params=params, timeout=PATIENCE)  # a new connection each time
 
 
 def statuses(srv, n: int, path: str, headers: dict, params: dict | None = None) -> list[int]:
@@ -119,18 +119,18 @@ def test_kombos_31st_write_in_flight_is_refused_while_reads_pass(tmp_path):
     try:
         headers = credential("kombo")["headers"]
         rule = {"vendor": "kombo", "method": "POST", "latency": 2500}  # each write stays in flight a while
-        assert requests.post(f"{server.url}/_sandbox/faults", json=rule, timeout=10).status_code == 201
+        assert requests.post(f"{server.url}/_sandbox/faults", json=rule, timeout=PATIENCE).status_code == 201
         application = next(a for a in world("acme").applications.values() if a.rejected_at is None)
         path = f"{server.url}/kombo/v1/ats/applications/{kid(application.id)}/interviews"
         writes: list[requests.Response] = []
 
         def write():
-            writes.append(requests.post(path, headers=headers, json=write_body(), timeout=30))
+            writes.append(requests.post(path, headers=headers, json=write_body(), timeout=PATIENCE))
 
         threads = [threading.Thread(target=write) for _ in range(31)]
         for t in threads:
             t.start()
-        time.sleep(1.0)  # all 31 have arrived; 30 are held by the latency
+        wait_for(lambda: [w.status_code for w in writes], lambda got: 429 in got, "the 31st write refused")  # 30 held
         reads = [get(server, "/kombo/v1/ats/users", headers).status_code for _ in range(3)]
         for t in threads:
             t.join()
@@ -140,7 +140,7 @@ def test_kombos_31st_write_in_flight_is_refused_while_reads_pass(tmp_path):
         assert refused[0].json()["error"]["code"] == "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"
         assert refused[0].headers["Concurrency-Remaining"] == "0"
         assert sorted(int(w.headers["Concurrency-Remaining"]) for w in writes if w.status_code == 200) == list(range(30))
-        after = requests.post(path, headers=headers, json=write_body(), timeout=30)
+        after = requests.post(path, headers=headers, json=write_body(), timeout=PATIENCE)
         assert after.status_code == 200 and after.headers["Concurrency-Remaining"] == "29"  # all were let go
     finally:
         server.stop()

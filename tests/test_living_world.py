@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import uuid
 
 import httpx
@@ -19,8 +18,8 @@ from sandbox.settings import Settings
 from sandbox.vendors.bindbee.ids import bid
 from sandbox.vendors.kombo.render import kid
 from sandbox.world.model import utc
-from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS, TRUTO_ACCOUNTS, TRUTO_TOKEN, Server,
-                           bindbee_headers, kombo_headers, merge_headers)
+from tests.helpers import (INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, PATIENCE, TOKENS, TRUTO_ACCOUNTS, TRUTO_TOKEN,
+                           Server, bindbee_headers, kombo_headers, merge_headers, wait_for)
 
 T0, T1 = "2026-11-20T12:00:00Z", "2026-11-21T12:00:00Z"
 EVERY_CHANGE = {"interviews": {"created": 3, "rescheduled": 3, "completed": 3, "cancelled": 2, "deleted": 2},
@@ -87,7 +86,7 @@ def test_merge_sdk_incremental_sync_returns_exactly_the_changed_records_deletion
 
 def test_kombo_sdk_incremental_sync_returns_what_changed_with_its_applications(living):
     kombo = Kombo(api_key=KOMBO_KEY, integration_id=INTEGRATIONS["acme"], server_url=f"{living.url}/kombo/v1",
-                  client=httpx.Client(timeout=30))
+                  client=httpx.Client(timeout=PATIENCE))
     got, res = [], kombo.ats.get_interviews(updated_after=utc(T0), include_deleted=True)
     while res is not None:
         got += res.result.data.results
@@ -207,12 +206,16 @@ def test_paced_counts_keep_the_days_total():
 
 def test_a_simulation_run_through_one_worker_is_seen_through_the_other_at_once(living):
     expected = {mid(i) for i in changed(living, "interview") - changed(living, "interview", "deleted")}
-    seen, deadline = {}, time.monotonic() + 20
-    while len(seen) < 2 and time.monotonic() < deadline:  # new connections reach both workers
+    seen = {}
+
+    def ask():  # new connections reach both workers
         r = requests.get(f"{living.url}/merge/api/ats/v1/interviews", params={"modified_after": T0, "page_size": 100},
-                         headers=merge_headers())
+                         headers=merge_headers(), timeout=PATIENCE)
         seen[r.headers["X-Sandbox-Worker"]] = {i["id"] for i in r.json()["results"]}
-    assert len(seen) == 2 and all(ids == expected for ids in seen.values())
+        return seen
+
+    wait_for(ask, lambda s: len(s) == 2, "answers from both workers")
+    assert all(ids == expected for ids in seen.values())
 
 
 def test_kombo_nulls_a_deleted_records_fields_fourteen_sandbox_days_later(tmp_path):

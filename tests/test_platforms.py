@@ -17,7 +17,7 @@ from kombo import Kombo, errors as kombo_errors
 from merge import Merge
 from merge.core.api_error import ApiError
 
-from tests.helpers import (BINDBEE_KEY, KOMBO_KEY, MERGE_KEY, NO_LIMIT, ROOT, SPECS, TRUTO_TOKEN, Server, accounts,
+from tests.helpers import (PATIENCE, BINDBEE_KEY, KOMBO_KEY, MERGE_KEY, NO_LIMIT, ROOT, SPECS, TRUTO_TOKEN, Server, accounts,
                            spec_errors, visible, world)
 
 # ---- the documentation's tables -----------------------------------------------------------------
@@ -135,7 +135,7 @@ def _spec_checked(spec: str, schema_of, failures: list) -> httpx.Client:
         schema = schema_of(response)
         if schema:
             failures.extend(f"{response.request.url}: {e}" for e in spec_errors(spec, schema, response.json()))
-    return httpx.Client(timeout=30, event_hooks={"response": [check]})
+    return httpx.Client(timeout=PATIENCE, event_hooks={"response": [check]})
 
 
 def test_the_default_fixtures_have_a_world_on_every_platform_and_a_credential_for_every_pair():

@@ -13,7 +13,7 @@ from kombo import Kombo
 from merge import Merge
 
 from sandbox.vendors.kombo.render import kid
-from tests.helpers import INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS, WORLDS, Server, spec_errors, world
+from tests.helpers import PATIENCE, INTEGRATIONS, KOMBO_KEY, MERGE_KEY, NO_LIMIT, TOKENS, WORLDS, Server, spec_errors, world
 
 MERGE_SPEC, KOMBO_SPEC = "merge/ats_v3.yml", "kombo/kombo-openapi.json"
 # Merge SDK resource -> (the world's records, the spec's page schema, its record schema)
@@ -73,7 +73,7 @@ def related_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def merge(related_server):
     def make(world_key: str) -> Merge:
-        http = httpx.Client(timeout=30, event_hooks={"response": [_merge_spec]})
+        http = httpx.Client(timeout=PATIENCE, event_hooks={"response": [_merge_spec]})
         return Merge(api_key=MERGE_KEY, account_token=TOKENS[world_key], base_url=f"{related_server.url}/merge/api",
                      httpx_client=http)
     return make
@@ -82,7 +82,7 @@ def merge(related_server):
 @pytest.fixture(scope="module")
 def kombo(related_server):
     def make(world_key: str) -> Kombo:
-        http = httpx.Client(timeout=30, event_hooks={"response": [_kombo_spec]})
+        http = httpx.Client(timeout=PATIENCE, event_hooks={"response": [_kombo_spec]})
         return Kombo(api_key=KOMBO_KEY, integration_id=INTEGRATIONS[world_key],
                      server_url=f"{related_server.url}/kombo/v1", client=http)
     return make

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.helpers import NO_LIMIT, Receiver, Server, credential, merge_headers
+from tests.helpers import PATIENCE, NO_LIMIT, Receiver, Server, credential, merge_headers, wait_for
 from tests.test_merge_api import author, new_model
 from tests.test_webhooks import register, settled
 
@@ -43,11 +43,11 @@ def replicas(postgres, tmp_path_factory):
 
 
 def get(srv: Server, path: str, **kwargs) -> requests.Response:
-    return requests.get(f"{srv.url}{path}", headers=merge_headers(), timeout=30, **kwargs)
+    return requests.get(f"{srv.url}{path}", headers=merge_headers(), timeout=PATIENCE, **kwargs)
 
 
 def admin(srv: Server, method: str, path: str, body=None) -> requests.Response:
-    return requests.request(method, f"{srv.url}/_sandbox{path}", json=body, timeout=30)
+    return requests.request(method, f"{srv.url}/_sandbox{path}", json=body, timeout=PATIENCE)
 
 
 def test_replicas_that_start_together_install_the_worlds_once_and_serve_the_same_bytes(replicas):
@@ -60,7 +60,7 @@ def test_replicas_that_start_together_install_the_worlds_once_and_serve_the_same
 
 def test_a_write_through_one_replica_is_read_at_once_through_the_other(replicas):
     a, b = replicas
-    created = requests.post(f"{a.url}{INTERVIEWS}", headers=merge_headers(), timeout=30,
+    created = requests.post(f"{a.url}{INTERVIEWS}", headers=merge_headers(), timeout=PATIENCE,
                             json={"model": new_model(location="Replica Room"), "remote_user_id": author()})
     assert created.status_code == 201, created.text
     model = created.json()["model"]
@@ -73,7 +73,7 @@ def test_a_write_through_one_replica_is_read_at_once_through_the_other(replicas)
 
 def test_a_reset_through_one_replica_undoes_writes_made_through_the_other(replicas):
     a, b = replicas
-    created = requests.post(f"{a.url}{INTERVIEWS}", headers=merge_headers(), timeout=30,
+    created = requests.post(f"{a.url}{INTERVIEWS}", headers=merge_headers(), timeout=PATIENCE,
                             json={"model": new_model(), "remote_user_id": author()})
     assert created.status_code == 201, created.text
     before = get(a, f"{INTERVIEWS}/{created.json()['model']['id']}")
@@ -133,7 +133,7 @@ def test_each_webhook_is_delivered_once_whichever_replica_made_the_change(replic
     try:
         register(a, receiver, "merge")
         for srv in (a, b, a, b, a, b):
-            r = requests.post(f"{srv.url}{INTERVIEWS}", headers=merge_headers(), timeout=30,
+            r = requests.post(f"{srv.url}{INTERVIEWS}", headers=merge_headers(), timeout=PATIENCE,
                               json={"model": new_model(), "remote_user_id": author()})
             assert r.status_code == 201, r.text
         receiver.wait(6)
@@ -169,7 +169,7 @@ def test_requests_are_answered_at_once_after_postgresql_restarts_under_the_serve
     def in_flight_remaining() -> set[str]:  # a Kombo write counts itself in flight (a tally across processes)
         kombo = credential("kombo")
         return {requests.post(f"{srv.url}/kombo/v1/ats/applications/26vafvWSRmbhNcxJYqjCzuJg/interviews",
-                              headers=kombo["headers"], json={}, timeout=30).headers["Concurrency-Remaining"]
+                              headers=kombo["headers"], json={}, timeout=PATIENCE).headers["Concurrency-Remaining"]
                 for _ in range(6)}
 
     try:
@@ -179,7 +179,7 @@ def test_requests_are_answered_at_once_after_postgresql_restarts_under_the_serve
             cluster.restart()  # every connection dropped
             assert at_once(16) == [200] * 16
             assert in_flight_remaining() == {"29"}  # each process holds its life lock again: its tallies count
-            created = requests.post(f"{srv.url}{INTERVIEWS}", headers=merge_headers(), timeout=30,
+            created = requests.post(f"{srv.url}{INTERVIEWS}", headers=merge_headers(), timeout=PATIENCE,
                                     json={"model": new_model(), "remote_user_id": author()})
             assert created.status_code == 201, created.text
             assert get(srv, f"{INTERVIEWS}/{created.json()['model']['id']}").status_code == 200
@@ -201,9 +201,8 @@ def test_a_store_whose_connections_the_database_dropped_takes_new_ones_and_its_l
         with psycopg.connect(url, autocommit=True) as admin:  # as a failover does: every session dropped
             others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
             admin.execute(f"SELECT pg_terminate_backend(pid) {others}")
-            deadline = time.monotonic() + 10
-            while admin.execute(f"SELECT count(*) {others}").fetchone()[0] and time.monotonic() < deadline:
-                time.sleep(0.02)
+            wait_for(lambda: admin.execute(f"SELECT count(*) {others}").fetchone()[0], lambda n: n == 0,
+                     "the sessions to end", every=0.02)
         store.pin()  # the idle connection was dropped: it takes another
         try:
             # the dropped life lock's count stops counting; the process takes a new one, and its count counts

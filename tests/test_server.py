@@ -24,6 +24,7 @@ from tests.helpers import (
     TOKENS,
     Server,
     merge_headers,
+    wait_for,
     world,
 )
 
@@ -236,11 +237,8 @@ def test_workers_take_new_connections_in_turn_and_a_replaced_one_takes_its_share
             c.close()
         os.kill(int(workers[0]), signal.SIGKILL)  # the worker of the first connection, now its only one
         opened[0].close()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:  # until gunicorn has started its successor
-            if len(subprocess.run(["pgrep", "-P", str(srv.proc.pid)], capture_output=True, text=True).stdout.split()) == 2:
-                break
-            time.sleep(0.1)
+        wait_for(lambda: subprocess.run(["pgrep", "-P", str(srv.proc.pid)], capture_output=True, text=True).stdout.split(),
+                 lambda pids: len(pids) == 2, "gunicorn to start the killed worker's successor", every=0.1)
         time.sleep(0.5)  # (the connections closed above are closed on the server's side too)
         opened.clear()
         workers = [connect() for _ in range(6)]

@@ -18,6 +18,7 @@ from sandbox.world.generate import WorldSpec, generate
 from sandbox.world.kinds import KINDS, RESIDENT
 from sandbox.world.model import micros
 from sandbox.world.store import Filter, Query, Store, open_store
+from tests.helpers import wait_for
 
 EPOCH = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
 SPECS = (WorldSpec("north", "North Co", "greenhouse", 1, 40), WorldSpec("south", "South Co", "lever", 2, 30))
@@ -307,14 +308,11 @@ class TestStoreContract:
         died.start()
         died.join()
         assert died.exitcode == 0
-        deadline = time.monotonic() + 5
-        while True:
+        def count_afresh():
             with context.Pool(1) as pool:  # a process that starts after it
-                counted = pool.apply(_tally_in_another_process)
-            if counted == 1 or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        assert counted == 1  # the new one's, not the dead one's
+                return pool.apply(_tally_in_another_process)
+
+        wait_for(count_afresh, lambda n: n == 1, "the new process's count alone", every=0.1)  # not the dead one's
 
     def test_a_nul_in_a_written_text_column_is_kept_in_the_record_and_found_by_a_filter(self, store):
         iid = next(iter(TRUTH["south"].interviews))

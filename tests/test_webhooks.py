@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from sandbox.vendors import registry
-from tests.helpers import (NO_LIMIT, ROOT, Receiver, Server, credential, fixtures_dir, free_port, merge_headers,
-                           spec_errors, world)
+from tests.helpers import (PATIENCE, NO_LIMIT, ROOT, Receiver, Server, credential, fixtures_dir, free_port, merge_headers,
+                           spec_errors, wait_for, world)
 from tests.test_merge_api import author, new_model
 
 VENDORS = ("merge", "kombo", "truto", "bindbee")
@@ -54,7 +54,7 @@ def kombo_schema(event: str) -> str:
 def register(srv: Server, receiver: Receiver | str, vendor: str, **fields) -> dict:
     url = receiver if isinstance(receiver, str) else receiver.url
     body = {"vendor": vendor, "url": url, "credential": credential(vendor)["id"], **fields}
-    r = requests.post(f"{srv.url}/_sandbox/webhooks", json=body, timeout=10)
+    r = requests.post(f"{srv.url}/_sandbox/webhooks", json=body, timeout=PATIENCE)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -69,26 +69,20 @@ def events(receiver: Receiver) -> list[str]:
 
 def merge_write(srv: Server) -> None:
     r = requests.post(f"{srv.url}/merge/api/ats/v1/interviews", headers=merge_headers(),
-                      json={"model": new_model(), "remote_user_id": author()}, timeout=10)
+                      json={"model": new_model(), "remote_user_id": author()}, timeout=PATIENCE)
     assert r.status_code == 201, r.text
 
 
 def deliveries(srv: Server, **query) -> list[dict]:
-    r = requests.get(f"{srv.url}/_sandbox/webhooks/deliveries", params=query, timeout=10)
+    r = requests.get(f"{srv.url}/_sandbox/webhooks/deliveries", params=query, timeout=PATIENCE)
     assert r.status_code == 200, r.text
     return r.json()
 
 
-def settled(srv: Server, count: int, timeout: float = 20, **query) -> list[dict]:
+def settled(srv: Server, count: int, **query) -> list[dict]:
     """The deliveries once `count` of them are delivered or failed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = deliveries(srv, **query)
-        done = [d for d in found if d["status"] != "pending"]
-        if len(done) >= count or time.monotonic() > deadline:
-            assert len(done) >= count, found
-            return found
-        time.sleep(0.05)
+    return wait_for(lambda: deliveries(srv, **query), lambda found: sum(d["status"] != "pending" for d in found) >= count,
+                    f"{count} deliveries settled")
 
 
 @pytest.fixture
@@ -122,16 +116,16 @@ def test_each_vendor_sends_its_events_for_a_write_a_simulation_a_sync_and_a_stat
 
     merge_write(srv)  # a write through Merge is a change every vendor's credential on the world sees
     step({"merge": 1, "kombo": 1, "truto": 1, "bindbee": 1})
-    r = requests.post(f"{srv.url}/_sandbox/worlds/acme/simulate", json={"created": 1}, timeout=10)
+    r = requests.post(f"{srv.url}/_sandbox/worlds/acme/simulate", json={"created": 1}, timeout=PATIENCE)
     assert r.status_code == 200
     step({"merge": 2, "kombo": 2, "truto": 2, "bindbee": 2})
     for v in VENDORS:
         assert requests.post(f"{srv.url}/_sandbox/credentials/{credential(v)['id']}/sync", json={},
-                             timeout=10).status_code == 200
+                             timeout=PATIENCE).status_code == 200
     step({"merge": 10, "kombo": 3, "truto": 3, "bindbee": 4})
     for v in VENDORS:
         assert requests.put(f"{srv.url}/_sandbox/credentials/{credential(v)['id']}/state",
-                            json={"state": "relink_needed"}, timeout=10).status_code == 200
+                            json={"state": "relink_needed"}, timeout=PATIENCE).status_code == 200
     step({v: len(EXPECTED[v]) for v in VENDORS})
     time.sleep(0.3)  # nothing more comes
 
@@ -186,8 +180,8 @@ def test_a_sync_whose_outcome_was_fixed_reports_it_the_vendors_way(srv):
         register(srv, r, v)
         cid = credential(v)["id"]
         assert requests.post(f"{srv.url}/_sandbox/credentials/{cid}/next-sync", json={"outcome": "failed"},
-                             timeout=10).status_code == 200
-        assert requests.post(f"{srv.url}/_sandbox/credentials/{cid}/sync", json={}, timeout=10).status_code == 200
+                             timeout=PATIENCE).status_code == 200
+        assert requests.post(f"{srv.url}/_sandbox/credentials/{cid}/sync", json={}, timeout=PATIENCE).status_code == 200
     kombo = receivers["kombo"].wait(1) and receivers["kombo"].bodies()[0]
     assert kombo["type"] == "sync-finished" and kombo["data"]["sync_state"] == "FAILED"
     assert spec_errors(KOMBO_SPEC, kombo_schema("sync-finished"), kombo) == []
@@ -210,14 +204,14 @@ def test_an_upstream_change_is_sent_after_the_credentials_next_sync_not_before(t
     receiver = Receiver()
     try:
         r = requests.post(f"{srv.url}/_sandbox/webhooks", json={"vendor": "kombo", "url": receiver.url, "world": "tiny"},
-                          timeout=10)
+                          timeout=PATIENCE)
         assert r.status_code == 201
         changes = requests.post(f"{srv.url}/_sandbox/worlds/tiny/simulate",
-                                json={"created": 1, "from": "2026-11-20T10:00:00Z"}, timeout=10).json()["changes"]
+                                json={"created": 1, "from": "2026-11-20T10:00:00Z"}, timeout=PATIENCE).json()["changes"]
         assert len(changes) == 1
         time.sleep(0.6)
         assert receiver.got == []  # the change is upstream: the credential has not synced since
-        requests.post(f"{srv.url}/_sandbox/clock", json={"advance": "PT30M"}, timeout=10)  # past 11:00, its next sync
+        requests.post(f"{srv.url}/_sandbox/clock", json={"advance": "PT30M"}, timeout=PATIENCE)  # past 11:00, its next sync
         receiver.wait(2)
         assert events(receiver) == ["data-changed", "sync-finished"]
         assert receiver.bodies()[1]["data"]["sync_started_at"] == "2026-11-20T11:00:00.000Z"
@@ -238,7 +232,7 @@ def test_merge_retries_a_5xx_after_1_then_2_seconds_and_the_delivery_then_succee
     receiver = Receiver(failures=2)
     register(srv, receiver, "merge")
     merge_write(srv)
-    receiver.wait(3, timeout=15)
+    receiver.wait(3)
     first, second = gaps(receiver)
     assert 0.95 <= first <= 1.75 and 1.95 <= second <= 2.75, gaps(receiver)
     [delivery] = settled(srv, 1)
@@ -266,13 +260,13 @@ def test_a_receiver_that_always_fails_gets_the_vendors_retries_then_the_delivery
     receiver = Receiver(failures=None, fail=503)
     try:
         hook = register(srv, receiver, vendor)
-        requests.post(f"{srv.url}/_sandbox/worlds/acme/simulate", json={"created": 1}, timeout=10)
-        receiver.wait(len(waits) + 1, timeout=20)
+        requests.post(f"{srv.url}/_sandbox/worlds/acme/simulate", json={"created": 1}, timeout=PATIENCE)
+        receiver.wait(len(waits) + 1)
         [delivery] = settled(srv, 1)
         assert delivery["status"] == "failed" and len(delivery["attempts"]) == len(waits) + 1
         for gap, wait in zip(gaps(receiver), waits):
             assert wait * scale - 0.02 <= gap <= wait * scale + 0.75, (gaps(receiver), waits)
-        listed = {r["id"]: r for r in requests.get(f"{srv.url}/_sandbox/webhooks", timeout=10).json()}
+        listed = {r["id"]: r for r in requests.get(f"{srv.url}/_sandbox/webhooks", timeout=PATIENCE).json()}
         assert listed[hook["id"]]["active"] is (vendor != "truto")  # Truto deactivates the webhook
     finally:
         receiver.close()
@@ -308,16 +302,14 @@ def test_deliveries_pending_when_the_server_is_killed_are_made_after_a_restart(t
     register(srv, url, "truto")  # nothing listens there yet: each attempt fails, and is retried (for 17.5 s)
     for _ in range(3):
         merge_write(srv)
-    deadline = time.monotonic() + 10
-    while not all(d["attempts"] for d in deliveries(srv)) or len(deliveries(srv)) < 3:
-        assert time.monotonic() < deadline, deliveries(srv)
-        time.sleep(0.05)
+    wait_for(lambda: deliveries(srv), lambda found: len(found) >= 3 and all(d["attempts"] for d in found),
+             "3 deliveries attempted")
     os.killpg(srv.proc.pid, signal.SIGKILL)
     srv.proc.wait()
     receiver = Receiver(port=port)
     restarted = Server(data, workers=2, rate_limit=NO_LIMIT)
     try:
-        receiver.wait(3, timeout=25)  # (a delivery held when the server died is taken again after its lease)
+        receiver.wait(3)  # (a delivery held when the server died is taken again after its lease)
         time.sleep(0.3)
         assert events(receiver) == ["record:created"] * 3
         assert len({b["payload"]["record"]["id"] for b in receiver.bodies()}) == 3
@@ -332,9 +324,9 @@ def test_receiver_options_break_the_signature_and_shuffle_the_order(srv):
     secret = register(srv, bad, "merge", bad_signature=True)["secret"]
     register(srv, shuffled, "truto", shuffle=True)
     truto_secret = register(srv, base64_truto, "truto", signature_encoding="base64")["secret"]
-    requests.post(f"{srv.url}/_sandbox/worlds/acme/simulate", json={"created": 10}, timeout=10)  # made at once
+    requests.post(f"{srv.url}/_sandbox/worlds/acme/simulate", json={"created": 10}, timeout=PATIENCE)  # made at once
     bad.wait(10)
-    shuffled.wait(10, timeout=15)
+    shuffled.wait(10)
     base64_truto.wait(10)
     assert not any(verified("merge", secret, body, headers) for _, headers, body in bad.got)
     assert all(verified("truto", truto_secret, body, headers, "base64") for _, headers, body in base64_truto.got)
@@ -392,8 +384,8 @@ def test_a_removed_receivers_pending_deliveries_are_marked_failed_and_not_sent(s
     hook = register(srv, receiver, "truto")  # its next attempt would be 2.5 s later
     merge_write(srv)
     receiver.wait(1)
-    assert requests.delete(f"{srv.url}/_sandbox/webhooks/{hook['id']}", timeout=10).status_code == 200
-    [delivery] = settled(srv, 1, timeout=5)
+    assert requests.delete(f"{srv.url}/_sandbox/webhooks/{hook['id']}", timeout=PATIENCE).status_code == 200
+    [delivery] = settled(srv, 1)
     assert delivery["status"] == "failed" and len(receiver.got) == 1
     assert delivery["attempts"][-1]["error"].startswith("the receiver was removed")
     receiver.close()
@@ -403,7 +395,7 @@ def test_a_receiver_hears_only_the_events_it_asked_for(srv):
     receiver = Receiver()
     register(srv, receiver, "merge", events=["LinkedAccount.sync_completed"])
     merge_write(srv)
-    requests.post(f"{srv.url}/_sandbox/credentials/{credential('merge')['id']}/sync", json={}, timeout=10)
+    requests.post(f"{srv.url}/_sandbox/credentials/{credential('merge')['id']}/sync", json={}, timeout=PATIENCE)
     receiver.wait(1)
     time.sleep(0.4)
     assert events(receiver) == ["LinkedAccount.sync_completed"]
@@ -416,7 +408,7 @@ def test_fire_sends_one_event_now_with_a_realistic_body(srv, vendor, event):
     receiver = Receiver()
     secret = register(srv, receiver, vendor)["secret"]
     r = requests.post(f"{srv.url}/_sandbox/webhooks/fire",
-                      json={"vendor": vendor, "credential": credential(vendor)["id"], "event": event}, timeout=10)
+                      json={"vendor": vendor, "credential": credential(vendor)["id"], "event": event}, timeout=PATIENCE)
     assert r.status_code == 202 and len(r.json()["deliveries"]) == 1
     receiver.wait(1)
     assert events(receiver) == [event]
@@ -427,7 +419,7 @@ def test_fire_sends_one_event_now_with_a_realistic_body(srv, vendor, event):
     if vendor == "kombo":
         assert spec_errors(KOMBO_SPEC, kombo_schema(event), json.loads(body)) == []
     given = requests.post(f"{srv.url}/_sandbox/webhooks/fire", json={
-        "vendor": vendor, "credential": credential(vendor)["id"], "event": event, "data": {"given": True}}, timeout=10)
+        "vendor": vendor, "credential": credential(vendor)["id"], "event": event, "data": {"given": True}}, timeout=PATIENCE)
     assert given.status_code == 202
     receiver.wait(2)
     sent = receiver.bodies()[1]
@@ -462,13 +454,13 @@ def test_receivers_in_the_fixtures_are_there_at_start_and_again_after_a_reset(tm
         'events = ["connector_data_modified"]\n')
     srv = Server(tmp_path / "data", workers=2, rate_limit=NO_LIMIT, fixtures=fixtures)
     try:
-        [listed] = requests.get(f"{srv.url}/_sandbox/webhooks", timeout=10).json()
+        [listed] = requests.get(f"{srv.url}/_sandbox/webhooks", timeout=PATIENCE).json()
         assert listed["vendor"] == "bindbee" and listed["world"] == "acme" and listed["events"] == ["connector_data_modified"]
         merge_write(srv)
         receiver.wait(1)
         assert verified("bindbee", "fixture-secret", receiver.got[0][2], receiver.got[0][1])
-        requests.post(f"{srv.url}/_sandbox/reset", json={}, timeout=10)
-        assert [r["id"] for r in requests.get(f"{srv.url}/_sandbox/webhooks", timeout=10).json()] == [1]
+        requests.post(f"{srv.url}/_sandbox/reset", json={}, timeout=PATIENCE)
+        assert [r["id"] for r in requests.get(f"{srv.url}/_sandbox/webhooks", timeout=PATIENCE).json()] == [1]
         merge_write(srv)
         receiver.wait(2)
     finally:
@@ -546,9 +538,9 @@ def test_no_event_goes_to_a_world_or_credential_the_receiver_does_not_hear(srv):
     receiver = Receiver()
     register(srv, receiver, "merge")  # acme's linked account
     r = requests.post(f"{srv.url}/merge/api/ats/v1/interviews", headers=merge_headers("globex"),
-                      json={"model": new_model("globex"), "remote_user_id": author("globex")}, timeout=10)
+                      json={"model": new_model("globex"), "remote_user_id": author("globex")}, timeout=PATIENCE)
     assert r.status_code in (201, 400)
-    requests.post(f"{srv.url}/_sandbox/worlds/globex/simulate", json={"created": 2}, timeout=10)
+    requests.post(f"{srv.url}/_sandbox/worlds/globex/simulate", json={"created": 2}, timeout=PATIENCE)
     time.sleep(0.6)
     assert receiver.got == [] and world("globex") is not None
     receiver.close()
@@ -561,7 +553,7 @@ def test_a_vendor_announces_no_interview_of_a_platform_whose_interviews_it_does_
     register(srv, served, "truto", credential=credential("truto", "acme")["id"])
     register(srv, refused, "truto", credential=credential("truto", "globex")["id"])
     for key in ("acme", "globex"):
-        assert requests.post(f"{srv.url}/_sandbox/worlds/{key}/simulate", json={"created": 2}, timeout=10).status_code == 200
+        assert requests.post(f"{srv.url}/_sandbox/worlds/{key}/simulate", json={"created": 2}, timeout=PATIENCE).status_code == 200
     settled(srv, 2)
     time.sleep(0.6)
     assert [(b["event"], b["payload"]["resource"]) for b in served.bodies()] == [("record:created", "ats/interviews")] * 2
