@@ -1,8 +1,11 @@
 """`make bench`: the sandbox as users run it, driven by wrk over loopback, against a ceiling.
 
-For each vendor a full list page (100 items) and a get by id, and for Merge and Kombo a create;
-each row gives requests/s and p50/p99 latency, and its ratio to the ceiling: a bare Flask app under
-the same gunicorn settings answering a precomputed body of the same size, measured in the same run.
+Users' traffic first: gets spread over every interview of every world a vendor serves, Merge's
+list pages of 25 following real cursors, those reads with one create in ten, and 16 clients writing
+at once. Then the same-URL rows: for each vendor a full list page (100 items) and a get by id, and
+for Merge and Kombo a create. Each row gives requests/s, CPU per request (every server process, from
+/proc) and p50/p99 latency, and its ratio to the ceiling: a bare Flask app under the same gunicorn
+settings answering a precomputed body of the same size, measured in the same run.
 Then the list and get rows again through a server on PostgreSQL (a throwaway cluster on loopback),
 cold start, memory, and a world of 100,000 interviews on each store. Writes bench/results.md.
 
@@ -132,22 +135,40 @@ def serve(data_dir: Path, log: Path, fixtures: Path | None = None, store: str | 
     return Process([str(BIN / "ats-sandbox"), "serve"], env, log)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far (all their threads)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(port: int, path: str, *, duration: float, connections: int, method: str = "GET",
-        headers: dict | None = None, body: str = "") -> dict:
-    env = {**os.environ, "BENCH_METHOD": method, "BENCH_BODY": body,
+        headers: dict | None = None, body: str = "", requests_file: Path | None = None,
+        pids: list[int] | None = None) -> dict:
+    """One wrk run: of one request repeated, or of a random pick from `requests_file` for each
+    request; with `pids`, the CPU those processes spent per request."""
+    env = {**os.environ, "BENCH_METHOD": method, "BENCH_BODY": body, "BENCH_REQUESTS": str(requests_file or ""),
            "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in (headers or {}).items())}
     if body:
         env["BENCH_HEADERS"] += "\nContent-Type: application/json"
+    cpu = cpu_seconds(pids or [])
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
                           "-s", str(ROOT / "bench" / "report.lua"), f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True, env=env, check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["seconds"]
+    result["cpu_ms"] = (cpu_seconds(pids or []) - cpu) * 1000 / max(result["requests"], 1) if pids else None
     return result
 
 
-def rows(sandbox_port: int) -> list[dict]:
-    """What to measure. Writes go to the application of the interview pinned in the fixtures."""
+def creates(sandbox_port: int) -> list[tuple]:
+    """A Merge and a Kombo create, as (method, path, headers, body), on the application of the
+    interview pinned in the fixtures."""
     pinned = json.loads(request(sandbox_port, "GET", f"/merge/api/ats/v1/interviews/{PINNED}?expand=organizer",
                                 MERGE)[1])
     organizer = pinned["organizer"]
@@ -160,6 +181,13 @@ def rows(sandbox_port: int) -> list[dict]:
     kombo_body = {"title": "Benchmark interview", "start_time": "2026-12-01T17:00:00Z",
                   "end_time": "2026-12-01T18:00:00Z", "interviewer_user_ids": [kombo_user],
                   "organizer_user_id": kombo_user, "location": {"type": "VIRTUAL", "address": "https://zoom.us/j/1"}}
+    return [("POST", "/merge/api/ats/v1/interviews", MERGE, json.dumps(merge_body)),
+            ("POST", f"/kombo/v1/ats/applications/{kombo_app}/interviews", KOMBO, json.dumps(kombo_body))]
+
+
+def rows(sandbox_port: int) -> list[dict]:
+    """The same-URL rows: each repeats one request."""
+    (_, merge_path, _, merge_body), (_, kombo_path, _, kombo_body) = creates(sandbox_port)
     truto, pinpoint = f"integrated_account_id={TRUTO_ACCOUNT}", f"integrated_account_id={PINPOINT_ACCOUNT}"
     pinpoint_id = json.loads(request(sandbox_port, "GET", f"/truto/unified/ats/interviews?{pinpoint}&limit=1",
                                      TRUTO)[1])["result"][0]["id"]
@@ -168,14 +196,12 @@ def rows(sandbox_port: int) -> list[dict]:
         {"name": "merge get", "path": f"/merge/api/ats/v1/interviews/{PINNED}", "headers": MERGE, "target": 0.7},
         {"name": "merge applications list (100)", "path": "/merge/api/ats/v1/applications?page_size=100&expand=candidate",
          "headers": MERGE, "target": 0.7},
-        {"name": "merge create", "path": "/merge/api/ats/v1/interviews", "headers": MERGE, "method": "POST",
-         "body": json.dumps(merge_body)},
+        {"name": "merge create", "path": merge_path, "headers": MERGE, "method": "POST", "body": merge_body},
         {"name": "kombo list (100)", "path": "/kombo/v1/ats/interviews?page_size=100&include_deleted=false"
                                              "&ignore_unsupported_filters=false", "headers": KOMBO, "target": 0.7},
         {"name": "kombo get (ids=)", "path": f"/kombo/v1/ats/interviews?ids={kid(PINNED)}", "headers": KOMBO,
          "target": 0.7},
-        {"name": "kombo create", "path": f"/kombo/v1/ats/applications/{kombo_app}/interviews", "headers": KOMBO,
-         "method": "POST", "body": json.dumps(kombo_body)},
+        {"name": "kombo create", "path": kombo_path, "headers": KOMBO, "method": "POST", "body": kombo_body},
         {"name": "truto list (100)", "path": f"/truto/unified/ats/interviews?{truto}&limit=100", "headers": TRUTO,
          "target": 0.7},
         {"name": "truto get (Pinpoint)", "path": f"/truto/unified/ats/interviews/{pinpoint_id}?{pinpoint}",
@@ -185,6 +211,162 @@ def rows(sandbox_port: int) -> list[dict]:
         {"name": "bindbee get", "path": f"/bindbee/api/ats/v1/scheduled-interviews/{bid(PINNED)}", "headers": BINDBEE,
          "target": 0.7},
     ]
+
+
+def served_credentials(fixtures: Path = DEFAULT_FIXTURES) -> dict[tuple[str, str], dict]:
+    """(vendor, world) -> one credential that reads its world as it is: healthy, no sync cadence,
+    no rate limit of its own (the benchmark measures answers, not refusals)."""
+    plain = {c.id for c in fixtures_mod.load(fixtures).credentials
+             if c.state == "healthy" and not c.sync_interval and c.rate_limit is None and c.category == "ats"}
+    out = {}
+    for a in Accounts(fixtures_mod.load(fixtures), registry()).listing():
+        if a["id"] in plain:
+            out.setdefault((a["vendor"], a["world"]), a)
+    return out
+
+
+def _get(port: int, path: str, headers: dict) -> dict:
+    status, body = request(port, "GET", path, headers)
+    if status != 200:
+        raise RuntimeError(f"{path}: {status} {body[:300]!r}")
+    return json.loads(body)
+
+
+def _every_page(port: int, first: str, headers: dict, records, next_path) -> list[tuple[str, list]]:
+    """Each page of a listing from `first` on, following its own cursors: (path, records)."""
+    pages, path = [], first
+    while path is not None:
+        page = _get(port, path, headers)
+        pages.append((path, records(page)))
+        path = next_path(page)
+    return pages
+
+
+def users_traffic(port: int) -> dict[str, list[tuple]]:
+    """The requests of the users'-traffic rows, as (method, path, headers, body), read off the running
+    server: every interview of every world each vendor serves (Truto: where it documents a get), and
+    every page of 25 of every world's Merge interviews."""
+    sets: dict[str, list[tuple]] = {"merge": [], "kombo": [], "truto": [], "bindbee": [], "list": []}
+    for (vendor, world), a in served_credentials().items():
+        h, q = a["headers"], urlencode(a["query"])
+        if vendor == "merge" and "get" in a["interviews"]:
+            base = "/merge/api/ats/v1/interviews"
+            pages = _every_page(port, f"{base}?page_size=25", h, lambda p: p["results"],
+                                lambda p: f"{base}?page_size=25&cursor={quote(p['next'])}" if p["next"] else None)
+            sets["list"] += [("GET", path, h, "") for path, _ in pages]
+            sets["merge"] += [("GET", f"{base}/{i['id']}", h, "") for _, items in pages for i in items]
+        elif vendor == "kombo" and "list" in a["interviews"]:
+            base = "/kombo/v1/ats/interviews?page_size=250"
+            pages = _every_page(port, base, h, lambda p: p["data"]["results"],
+                                lambda p: f"{base}&cursor={quote(p['data']['next'])}" if p["data"]["next"] else None)
+            sets["kombo"] += [("GET", f"/kombo/v1/ats/interviews?ids={i['id']}", h, "") for _, items in pages for i in items]
+        elif vendor == "truto" and "get" in a["interviews"]:
+            base = f"/truto/unified/ats/interviews?{q}&limit=100"
+            pages = _every_page(port, base, h, lambda p: p["result"],
+                                lambda p: f"{base}&next_cursor={quote(p['next_cursor'])}" if p["next_cursor"] else None)
+            sets["truto"] += [("GET", f"/truto/unified/ats/interviews/{i['id']}?{q}", h, "") for _, items in pages
+                              for i in items]
+        elif vendor == "bindbee" and "get" in a["interviews"]:
+            base = "/bindbee/api/ats/v1/scheduled-interviews?page_size=200"
+            pages = _every_page(port, base, h, lambda p: p["items"],
+                                lambda p: f"{base}&cursor={quote(p['cursor'])}" if p["cursor"] else None)
+            sets["bindbee"] += [("GET", f"/bindbee/api/ats/v1/scheduled-interviews/{i['id']}", h, "") for _, items in pages
+                                for i in items]
+    return sets
+
+
+def traffic_rows(port: int, writes: list[tuple]) -> list[dict]:
+    """The users'-traffic rows: varied gets per vendor, varied list pages, and those reads mixed
+    with one create (Merge or Kombo) in ten."""
+    sets = users_traffic(port)
+    reads = [r for key in ("merge", "kombo", "truto", "bindbee", "list") for r in sets[key]]
+    creates = [writes[n % len(writes)] for n in range(len(reads) // 9)]
+    rows = [{"name": f"varied get, {v}", "requests": sets[v], "target": None} for v in ("merge", "kombo", "truto", "bindbee")]
+    rows.append({"name": "varied list, merge (25)", "requests": sets["list"], "target": None})
+    rows.append({"name": "mixed: reads, 1 create in 10", "requests": reads + creates, "target": None})
+    return rows
+
+
+def _request_file(work: Path, name: str, chosen: list[tuple]) -> Path:
+    path = work / (name.replace(" ", "-").replace(",", "").replace(":", "") + ".requests")
+    lines = []
+    for method, target, headers, body in chosen:
+        heads = {**headers, "Content-Type": "application/json"} if body else headers
+        lines.append("\t".join((method, target, "\x1f".join(f"{k}: {v}" for k, v in heads.items()), body)))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def writers(port: int, body: str, headers: dict, clients: int = 16, each: int = 25) -> dict:
+    """`clients` at once, each making `each` Merge creates on its own kept-alive connection."""
+    import threading
+
+    took: list[float] = []
+    failed: list[int] = []
+    heads = {**headers, "Content-Type": "application/json"}
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            for _ in range(each):
+                start = time.perf_counter()
+                conn.request("POST", "/merge/api/ats/v1/interviews", body=body.encode(), headers=heads)
+                response = conn.getresponse()
+                response.read()
+                took.append(time.perf_counter() - start)
+                if response.status != 201:
+                    failed.append(response.status)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    ordered = sorted(took)
+    return {"clients": clients, "each": each, "writes_per_s": len(took) / wall,
+            "p50_ms": ordered[len(ordered) // 2] * 1000, "p99_ms": ordered[int(len(ordered) * 0.99)] * 1000,
+            "max_ms": ordered[-1] * 1000, "errors": len(failed)}
+
+
+def measure_traffic(chosen: list[dict], server: Process, ceiling: Process, args, work: Path) -> list[dict]:
+    """Each users'-traffic row against the ceiling answering a body of its requests' mean size."""
+    table = []
+    for row in chosen:
+        sample = row["requests"][:: max(1, len(row["requests"]) // 40)]
+        sizes = []
+        for method, target, headers, body in sample:
+            heads = {**headers, "Content-Type": "application/json"} if body else headers
+            status, payload = request(server.port, method, target, heads, body.encode() or None)
+            if status >= 300:
+                raise RuntimeError(f"{row['name']}: {target}: {status} {payload[:300]!r}")
+            sizes.append(len(payload))
+        size = sum(sizes) // len(sizes)
+        requests_file = _request_file(work, row["name"], row["requests"])
+        run = lambda port, path, pids, seconds=args.duration, **kw: wrk(  # noqa: E731
+            port, path, duration=seconds, connections=args.connections, pids=pids, **kw)
+        if args.warmup:
+            run(server.port, "/", server.pids(), seconds=args.warmup, requests_file=requests_file)
+            run(ceiling.port, f"/bytes/{size}", ceiling.pids(), seconds=args.warmup)
+        ours, tops = [], []
+        for _ in range(args.rounds):
+            ours.append(run(server.port, "/", server.pids(), requests_file=requests_file))
+            tops.append(run(ceiling.port, f"/bytes/{size}", ceiling.pids()))
+        measured, top = max(ours, key=lambda r: r["rps"]), max(tops, key=lambda r: r["rps"])
+        errors = sum(r["non2xx"] + r["socket_errors"] for r in ours)
+        line = {"name": row["name"], "bytes": size, "rps": measured["rps"], "p50_ms": measured["p50_us"] / 1000,
+                "p99_ms": measured["p99_us"] / 1000, "ceiling_rps": top["rps"], "ratio": measured["rps"] / top["rps"],
+                "cpu_ms": measured["cpu_ms"], "ceiling_cpu_ms": top["cpu_ms"],
+                "cpu_ratio": top["cpu_ms"] / measured["cpu_ms"] if measured["cpu_ms"] else None,
+                "target": row["target"], "errors": errors, "distinct": len({(m, t, tuple(h.items()), b) for m, t, h, b in row["requests"]})}
+        table.append(line)
+        print(f"{line['name']:<30} {line['rps']:8.0f} rps  cpu {line['cpu_ms']:.3f} ms/req  p50 {line['p50_ms']:6.2f} ms"
+              f"  p99 {line['p99_ms']:6.2f} ms  ceiling {line['ceiling_rps']:8.0f}  ratio {line['ratio']:.2f}"
+              f"  cpu ratio {line['cpu_ratio'] or 0:.2f}  errors {errors}  ({line['distinct']} requests)", flush=True)
+    return table
 
 
 def measure(chosen: list[dict], port: int, ceiling_port: int, args, suffix: str = "") -> list[dict]:
@@ -352,11 +534,16 @@ def main(argv: list[str] | None = None) -> int:
         while len(sandbox.pids()) < 3 and time.monotonic() < deadline:  # the master and both workers
             time.sleep(0.05)
         results["memory_start"] = sandbox.memory()
-        # Reads first, then writes: the creates add thousands of interviews to the world the reads use.
-        chosen = sorted(rows(sandbox.port), key=lambda r: r.get("method", "GET") != "GET")
-        if args.rows:
-            wanted = set(args.rows.split(","))
-            chosen = [r for r in chosen if r["name"].split(" (")[0] in wanted or r["name"] in wanted]
+        wanted = set(args.rows.split(",")) if args.rows else None
+        picked = lambda rs: [r for r in rs if wanted is None or r["name"].split(" (")[0].split(",")[0] in wanted  # noqa: E731
+                             or r["name"] in wanted]
+        # Users' traffic first, read off the world as generated; then 16 writers; then the same-URL
+        # rows, reads before writes (the creates add thousands of interviews to the world the reads use).
+        writes = creates(sandbox.port)
+        results["traffic"] = measure_traffic(picked(traffic_rows(sandbox.port, writes)), sandbox, ceiling, args, work)
+        results["writers"] = writers(sandbox.port, writes[0][3], MERGE)
+        print(f"writers: {results['writers']}", flush=True)
+        chosen = sorted(picked(rows(sandbox.port)), key=lambda r: r.get("method", "GET") != "GET")
         table = measure(chosen, sandbox.port, ceiling_port, args)
         results["memory_after_rows"] = sandbox.memory()
         for row in chosen:  # the same load again: memory must not keep growing with requests served
@@ -382,11 +569,43 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# The users'-traffic figures measured before the one-path work (issue 25): no row may fall below them.
+FLOORS = {"varied get, merge": 0.58, "varied get, kombo": 0.46, "varied get, truto": 0.58, "varied get, bindbee": 0.58,
+          "varied list, merge (25)": 0.83, "mixed: reads, 1 create in 10": 0.66}
+
+
 def report(r: dict) -> str:
     cold = r["cold"]["seconds"]
+    w = r["writers"]
     lines = [
         "# Benchmark results", "",
         f"Run {r['when']} with `make bench` on: {r['machine']}.", "",
+        "## Users' traffic", "",
+        f"wrk, 1 thread, {r['connections']} connections, {r['rounds']} rounds of {r['duration']:g} s alternating with "
+        "the ceiling (the best round of each counts), against `ats-sandbox serve` with its defaults. Each request "
+        "is picked at random from the row's set: *varied get*, every interview of every world the vendor serves "
+        "(Merge `/interviews/{id}`, Kombo `?ids=`, Truto's get where it documents one, Bindbee `/{id}`), each with "
+        "its world's credential; *varied list*, every page of 25 of every world's Merge interviews, following the "
+        "real cursors; *mixed*, all of those reads with one Merge or Kombo create in ten. The ceiling answers a "
+        "body of the row's mean size. CPU is every server process's user and system time per request (from "
+        "/proc); its ratio is the ceiling's CPU per request over ours. The floor is what this row measured before "
+        "the request path became one (issue 25).", "",
+        "| request | distinct requests | mean body bytes | req/s | CPU ms/req | p50 ms | p99 ms | ceiling req/s "
+        "| ceiling CPU ms/req | ratio | CPU ratio | floor | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in r["traffic"]:
+        floor = FLOORS.get(row["name"])
+        lines.append(f"| {row['name']} | {row['distinct']} | {row['bytes']} | {row['rps']:.0f} | {row['cpu_ms']:.3f} "
+                     f"| {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['ceiling_rps']:.0f} | {row['ceiling_cpu_ms']:.3f} "
+                     f"| {row['ratio']:.0%} | {row['cpu_ratio']:.0%} | {f'≥ {floor:.0%}' if floor else '–'} "
+                     f"| {row['errors']} |")
+    lines += [
+        "", f"Writers: {w['clients']} clients at once, each making {w['each']} Merge creates on its own kept-alive "
+        "connection.", "",
+        "| writes/s | p50 ms | p99 ms | max ms | errors |", "|---:|---:|---:|---:|---:|",
+        f"| {w['writes_per_s']:.0f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | {w['max_ms']:.1f} | {w['errors']} |",
+        "", "## The same URL repeated", "",
         f"Each row: wrk, 1 thread, {r['connections']} connections, {r['rounds']} rounds of {r['duration']:g} s "
         "alternating with the ceiling (the best round of each counts), over loopback, against "
         "`ats-sandbox serve` with its defaults (gunicorn, 2 workers × 4 threads, default fixtures; rate limits "
