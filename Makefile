@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 AXE := tests/.node/node_modules/axe-core/axe.min.js
+# The oldest gunicorn of the range pyproject.toml declares: the server tests run beside it too.
+OLDEST_GUNICORN := 26.0.0
+OLDEST := .venv-gunicorn-oldest
+SERVER_TESTS := tests/test_server.py tests/test_hard_inputs.py
 
 .PHONY: run test fuzz bench wrk chromium postgresql clean
 
@@ -17,11 +21,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(OLDEST)/.installed-$(OLDEST_GUNICORN): pyproject.toml
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/pip install --quiet --disable-pip-version-check -e '.[test]' 'gunicorn==$(OLDEST_GUNICORN)'
+	touch $@
+
 run: $(VENV)/.installed
 	$(BIN)/ats-sandbox serve
 
-test: $(VENV)/.installed-test wrk chromium postgresql $(AXE)
+test: $(VENV)/.installed-test $(OLDEST)/.installed-$(OLDEST_GUNICORN) wrk chromium postgresql $(AXE)
 	$(BIN)/python -m pytest
+	$(OLDEST)/bin/python -m pytest -p no:cacheprovider $(SERVER_TESTS)
 
 # The vendors' own OpenAPI files, many examples per operation (make test tries a few).
 fuzz: $(VENV)/.installed-test
@@ -50,4 +60,4 @@ $(AXE):
 	npm install --silent --no-save --no-audit --no-fund --prefix tests/.node axe-core@4.14.1
 
 clean:
-	rm -rf $(VENV) .venv-truto .sandbox-data .pytest_cache tests/.node tests/artifacts
+	rm -rf $(VENV) $(OLDEST) .venv-truto .sandbox-data .pytest_cache tests/.node tests/artifacts

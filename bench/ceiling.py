@@ -1,6 +1,6 @@
 """The ceiling: a bare Flask app that answers `GET /bytes/<n>` with a precomputed JSON body of n
 bytes. Served by gunicorn with the sandbox's own settings, it is the fastest a Flask route could
-be on this machine and server (a read the sandbox answers again before routing can beat it)."""
+be on this machine and server."""
 
 from __future__ import annotations
 

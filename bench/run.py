@@ -36,10 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from sandbox import fixtures as fixtures_mod  # noqa: E402
 from sandbox.accounts import Accounts  # noqa: E402
-from sandbox.settings import DEFAULT_FIXTURES  # noqa: E402
-from sandbox.vendors import registry  # noqa: E402
+from sandbox.settings import DEFAULT_FIXTURES, Settings  # noqa: E402
+from sandbox.vendors import load_fixtures, registry  # noqa: E402
 from sandbox.vendors.bindbee.ids import bid  # noqa: E402
 from sandbox.vendors.kombo.render import kid  # noqa: E402
 from tests.postgres import Postgres  # noqa: E402
@@ -47,7 +46,7 @@ from tests.postgres import Postgres  # noqa: E402
 
 def credentials(fixtures: Path, world: str) -> dict[str, dict]:
     """Each vendor's listed credential for `world`, as `ats-sandbox accounts` lists them."""
-    listing = Accounts(fixtures_mod.load(fixtures), registry()).listing()
+    listing = Accounts(load_fixtures(fixtures), registry()).listing()
     return {a["vendor"]: a for a in reversed(listing) if a["world"] == world and a.get("category", "ats") == "ats"}
 
 
@@ -216,10 +215,10 @@ def rows(sandbox_port: int) -> list[dict]:
 def served_credentials(fixtures: Path = DEFAULT_FIXTURES) -> dict[tuple[str, str], dict]:
     """(vendor, world) -> one credential that reads its world as it is: healthy, no sync cadence,
     no rate limit of its own (the benchmark measures answers, not refusals)."""
-    plain = {c.id for c in fixtures_mod.load(fixtures).credentials
+    plain = {c.id for c in load_fixtures(fixtures).credentials
              if c.state == "healthy" and not c.sync_interval and c.rate_limit is None and c.category == "ats"}
     out = {}
-    for a in Accounts(fixtures_mod.load(fixtures), registry()).listing():
+    for a in Accounts(load_fixtures(fixtures), registry()).listing():
         if a["id"] in plain:
             out.setdefault((a["vendor"], a["world"]), a)
     return out
@@ -426,7 +425,7 @@ def cold_start(work: Path) -> dict:
                 ("truto", f"/truto/unified/ats/interviews?integrated_account_id={TRUTO_ACCOUNT}", TRUTO),
                 ("bindbee", "/bindbee/api/ats/v1/scheduled-interviews", BINDBEE)):
             times[name] = wait_for(server.port, path, headers) - server.started
-        worlds = fixtures_mod.load(DEFAULT_FIXTURES).worlds
+        worlds = load_fixtures(DEFAULT_FIXTURES).worlds
         return {"seconds": times, "memory": server.memory(), "reset_ms": reset_time(server.port),
                 "worlds": len(worlds), "interviews": sum(w.interviews for w in worlds)}
     finally:
@@ -524,8 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = serve(work / "data", work / "sandbox.log")
     ceiling_port = free_port()
     ceiling = Process([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{ceiling_port}", "--workers", "2",
-                       "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30", "--preload",
-                       "--no-control-socket", "--chdir", str(ROOT / "bench"), "ceiling:app"],
+                       "--worker-class", "gthread", "--threads", str(Settings().threads), "--keep-alive", "30",
+                       "--preload", "--no-control-socket", "--chdir", str(ROOT / "bench"), "ceiling:app"],
                       {"SANDBOX_PORT": str(ceiling_port)}, work / "ceiling.log")
     try:
         wait_for(sandbox.port, "/_sandbox/health")
@@ -608,11 +607,11 @@ def report(r: dict) -> str:
         "", "## The same URL repeated", "",
         f"Each row: wrk, 1 thread, {r['connections']} connections, {r['rounds']} rounds of {r['duration']:g} s "
         "alternating with the ceiling (the best round of each counts), over loopback, against "
-        "`ats-sandbox serve` with its defaults (gunicorn, 2 workers × 4 threads, default fixtures; rate limits "
+        f"`ats-sandbox serve` with its defaults (gunicorn, 2 workers × {Settings().threads} threads, default fixtures; rate limits "
         "raised so that they count but never refuse). The ceiling is a bare Flask app under the same gunicorn "
         "settings answering a precomputed body of the same size, measured in the same run right after the row. "
-        "A row repeats one request: after its first, a read is answered from its kept answer before Flask routes "
-        "it (`pipeline.replay`; still counted, journaled and checked for faults), so a read can pass the ceiling. "
+        "A row repeats one request, so a read is answered from the response cache after its first (the whole path "
+        "still runs: counted, checked for faults, journaled). "
         "The rows marked PostgreSQL go through one server whose store is a database in a throwaway PostgreSQL "
         "cluster on the same machine (`--store postgresql://…`; the database shares the two cores).", "",
         "| request | body bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | target | errors |",

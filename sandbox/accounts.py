@@ -37,7 +37,7 @@ def how_to_send(bearer: str, headers: dict[str, str] | None = None, query: dict[
 class Accounts:
     def __init__(self, fixtures: Fixtures, vendors: dict):
         self.fixtures = fixtures
-        self.vendors = vendors  # name -> sandbox.http.pipeline.Vendor
+        self.vendors = vendors  # name -> sandbox.http.vendor.Vendor
         self.worlds = {w.key: w for w in fixtures.worlds}
         self._index: dict[tuple, Credential] = {}
         self._keys: dict[tuple[str, str], set[str]] = {}
@@ -77,15 +77,6 @@ class Accounts:
             vendor = self.vendors[c.vendor]
             out.append({"id": c.id, "vendor": c.vendor, "world": c.world, "company": world.company,
                         "platform": world.platform, "base_url": vendor.mount, **vendor.describe(c), "state": state(c),
-                        "interviews": interview_operations(vendor, world.platform)})
+                        "interviews": vendor.interview_operations(world.platform)})
         return out
 
-
-def interview_operations(vendor, platform: str) -> list[str]:
-    """What the vendor serves of a platform's interviews: ["list", "get"], ["list"] or [] (refused)."""
-    from sandbox.http.endpoints import Listing, Retrieve
-
-    declared = {"list": Listing, "get": Retrieve}
-    return [op for op, kind in declared.items()
-            if any(isinstance(e, kind) and e.kind == "interview" for e in vendor.endpoints)
-            and (vendor.coverage is None or vendor.coverage.serves("interview", op, platform))]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import logging
+import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -11,7 +11,9 @@ import orjson
 from flask import Flask
 
 from sandbox import fixtures as fixtures_mod
+from sandbox import openapi, web
 from sandbox.accounts import Accounts
+from sandbox.admin.routes import bp as admin
 from sandbox.control.clock import KEY as CLOCK, Clock
 from sandbox.control.connections import Connections
 from sandbox.control.faults import Faults
@@ -19,7 +21,7 @@ from sandbox.control.journal import Journal
 from sandbox.control.syncs import Syncs
 from sandbox.control.webhooks import Webhooks
 from sandbox.fixtures import FixtureError, Fixtures
-from sandbox.http import connection, errors, pipeline
+from sandbox.http import body, connection, errors, pipeline
 from sandbox.http.cache import BoundedCache
 from sandbox.settings import Settings
 from sandbox.vendors import credential_fields, registry
@@ -51,7 +53,6 @@ class Sandbox:
     credential_inputs: dict | None = None  # per vendor, the headers and query parameters credentials come in (likewise)
     authenticated: dict = field(default_factory=dict)  # what authentication made of a request's credential inputs
     documents: dict = field(default_factory=dict)  # each vendor's OpenAPI document, made when first asked for
-    replays: dict = field(default_factory=dict)  # reads answered with a kept answer, by request (http/replay.py)
 
     def error_answer(self, path: str | None, status: int, message: str) -> bytes:
         """An error's body in the envelope of the vendor whose path it is (`{"detail": ...}` when
@@ -84,7 +85,6 @@ class Sandbox:
         self.webhooks.install(self.fixtures.webhooks)
         self.record_cache.clear()
         self.response_cache.clear()
-        self.replays.clear()
         for spec in specs:  # the large worlds, loaded once here so that forked workers share them (each
             self.store.snapshot(spec.key)  # worker reads a small one when first asked: a few milliseconds)
         return generated
@@ -94,11 +94,10 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     """The sandbox as a Flask app. `vendors` (name -> Vendor) replaces the shipped ones, which
     `settings.vendors` otherwise picks from."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if vendors is None:
         vendors = {name: v for name, v in registry().items() if name in settings.vendors}
     # every vendor's credentials are checked, served or not
-    fixtures = fixtures_mod.load(settings.fixtures, settings.seed, {**credential_fields(), **credential_fields(vendors)})
+    fixtures = fixtures_mod.load(settings.fixtures, {**credential_fields(), **credential_fields(vendors)}, settings.seed)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.store_url, settings.threads)
     clock = Clock(store, settings.now)
@@ -119,12 +118,10 @@ def create_app(settings: Settings | None = None, vendors: dict | None = None) ->
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False
     app.extensions["sandbox"] = sb
-    from sandbox import web
-    from sandbox.admin.routes import bp as admin
-
     app.register_blueprint(admin, url_prefix="/_sandbox")
     app.register_blueprint(web.bp)  # the dashboard at /
     pipeline.install(app, list(vendors.values()))
+    app.add_url_rule("/<vendor>/openapi.json", endpoint="openapi", view_func=openapi.view(create_app))
     if fixtures.webhooks:  # an in-process sandbox starts with its first request (gunicorn's workers when forked)
         app.before_request(sb.webhooks.start)
     app.wsgi_app = _as_vendors_answer(app, sb)
@@ -150,8 +147,16 @@ def _check_webhooks(fixtures: Fixtures, webhooks: Webhooks) -> Fixtures:
     return replace(fixtures, webhooks=tuple(checked))
 
 
-def _too_long(environ) -> tuple[int, str, str] | None:
-    target = environ.get("RAW_URI") or f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+NOT_IN_A_URL = re.compile(r"[^\x21-\x7e]")  # a control byte, a space, or anything beyond ASCII, sent raw
+
+
+def _refused(environ) -> tuple[int, str, str] | None:
+    """What no vendor's servers would let through: a request target too long or holding a byte a URL
+    may not (gunicorn 27 refuses the latter itself; older releases pass it on), a header too long."""
+    raw = environ.get("RAW_URI")
+    if raw is not None and connection.served(environ) and NOT_IN_A_URL.search(raw):  # (the test client's is not raw)
+        return 400, "Bad Request", "The request target holds a byte a URL may not."
+    target = raw or f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
     if len(target) > MAX_TARGET:
         return 414, "URI Too Long", f"The request target is longer than {MAX_TARGET} bytes."
     for key, value in environ.items():
@@ -170,24 +175,27 @@ class SandboxFlask(Flask):
 def _as_vendors_answer(app: Flask, sb: Sandbox):
     """Vendors' paths answer with and without a trailing slash, and never redirect (a redirected
     POST turns into a GET in most clients). A request target or header too long for the servers in
-    front of the vendors is refused in the vendor's envelope. A connection a fault dropped in-process,
-    where there is no socket to drop, reaches the caller as the error a client would meet."""
+    front of the vendors is refused in the vendor's envelope, and so is a body that does not arrive
+    in time. A connection a fault dropped in-process, where there is no socket to drop, reaches the
+    caller as the error a client would meet."""
     wsgi_app = app.wsgi_app
+
+    def refuse(environ, start_response, status: int, reason: str, message: str):
+        with app.request_context(environ):  # (some envelopes read the request)
+            page = sb.error_answer(environ.get("PATH_INFO", ""), status, message)
+        start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(page)))])
+        return [page]
 
     def middleware(environ, start_response):
         path = environ.get("PATH_INFO", "")
-        refused = _too_long(environ)
+        refused = _refused(environ)
         if refused is not None:
-            status, reason, message = refused
-            with app.request_context(environ):  # (some envelopes read the request)
-                body = sb.error_answer(path, status, message)
-            start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+            return refuse(environ, start_response, *refused)
         if len(path) > 1 and path.endswith("/"):
             environ["PATH_INFO"] = path.rstrip("/") or "/"
-        answer = pipeline.replay(sb, environ, start_response)
-        if answer is not None:
-            return answer
+        if not body.read_whole(environ, sb.settings.body_timeout, MAX_BODY):
+            return connection.Closing(refuse(environ, start_response, 408, "Request Timeout",
+                                             "The request was not received in time."), environ)
         answer = wsgi_app(environ, start_response)
         if connection.DROPPED in environ:
             getattr(answer, "close", lambda: None)()

@@ -13,6 +13,7 @@ Against a running server (--url, default http://127.0.0.1:8080; --admin-token wh
   ats-sandbox fault --vendor merge --status 503 --times 1    a fault rule; --list, --clear
 
 Every flag of `serve` is also a SANDBOX_* variable; `ats-sandbox COMMAND --help` lists a command's.
+Each command imports what it uses when it runs, so that the others (and --help) start at once.
 """
 
 from __future__ import annotations
@@ -79,32 +80,38 @@ def serve(settings: Settings) -> int:
               "SANDBOX_ADMIN_TOKEN, or pass --insecure-admin to let anyone who reaches it read every credential "
               "and reset the data", file=sys.stderr)
         return 2
+    import logging
+
     from gunicorn.app.base import BaseApplication
 
     from sandbox.app import create_app
-    from sandbox.http import worker
+    from sandbox.http import server
 
     class Server(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", bind_address(settings.host, settings.port))
-            self.cfg.set("workers", settings.workers)
-            self.cfg.set("worker_class", "sandbox.http.worker.SandboxWorker")  # gthread, reading requests whole
-            # the app decides how long a request line or header may be, in the vendor's envelope
-            self.cfg.set("limit_request_line", worker.LIMIT_REQUEST_LINE)
-            self.cfg.set("limit_request_field_size", worker.LIMIT_REQUEST_FIELD_SIZE)
-            self.cfg.set("threads", settings.threads)
-            self.cfg.set("preload_app", True)  # generate once, before the workers fork
-            self.cfg.set("accesslog", None)
-            self.cfg.set("graceful_timeout", 5)
-            self.cfg.set("keepalive", 30)
-            self.cfg.set("control_socket_disable", True)  # one per user otherwise: servers side by side clash
-            # each worker delivers webhooks from when it starts, before any request reaches it
-            self.cfg.set("post_fork", lambda server, worker: self.flask_app.extensions["sandbox"].webhooks.start())
-            # workers take new connections in turn, each counting its own where all can read it
-            self.cfg.set("pre_fork", lambda server, new: worker.LOADS.assign(new, server.WORKERS.values()))
-            self.cfg.set("child_exit", lambda server, gone: worker.LOADS.release(gone))
+            given = {
+                "bind": bind_address(settings.host, settings.port),
+                "workers": settings.workers,
+                "worker_class": "sandbox.http.server.Worker",  # gunicorn's gthread, its error pages in JSON
+                "threads": settings.threads,
+                # the app decides how long a request line or header may be, in the vendor's envelope
+                "limit_request_line": server.LIMIT_REQUEST_LINE,
+                "limit_request_field_size": server.LIMIT_REQUEST_FIELD_SIZE,
+                "preload_app": True,  # generate once, before the workers fork
+                "accesslog": None,
+                "graceful_timeout": 5,
+                "keepalive": 30,
+                # each worker delivers webhooks from when it starts, before any request reaches it
+                "post_fork": lambda arbiter, worker: self.flask_app.extensions["sandbox"].webhooks.start(),
+                # (gunicorn 27 on) one control socket per user otherwise: servers side by side clash
+                "control_socket_disable": True,
+            }
+            for name, value in given.items():
+                if name in self.cfg.settings:
+                    self.cfg.set(name, value)
 
         def load(self):
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
             self.flask_app = create_app(settings)
             gc.freeze()  # what start-up built lives as long as the server: workers share it, unscanned
             return self.flask_app
@@ -114,12 +121,11 @@ def serve(settings: Settings) -> int:
 
 
 def accounts(settings: Settings, as_json: bool) -> int:
-    from sandbox import fixtures
     from sandbox.accounts import Accounts
-    from sandbox.vendors import registry
+    from sandbox.vendors import load_fixtures, registry
 
     vendors = {k: v for k, v in registry().items() if k in settings.vendors}
-    listing = Accounts(fixtures.load(settings.fixtures, settings.seed), vendors).listing()
+    listing = Accounts(load_fixtures(settings.fixtures, settings.seed), vendors).listing()
     if as_json:
         print(json.dumps(listing, indent=2))
         return 0
@@ -170,13 +176,14 @@ def dump(settings: Settings, world: str, vendor_name: str, resource: str) -> int
 
 
 def openapi(vendor_name: str) -> int:
+    from sandbox.app import create_app
     from sandbox.openapi import document
     from sandbox.vendors import registry
 
     vendors = registry()
     if vendor_name not in vendors:
         raise ValueError(f"unknown vendor {vendor_name!r}; known: {', '.join(vendors)}")
-    print(json.dumps(document(vendors[vendor_name]), indent=2))
+    print(json.dumps(document(vendors[vendor_name], create_app), indent=2))
     return 0
 
 
@@ -246,7 +253,7 @@ def parser() -> argparse.ArgumentParser:
                    help="Merge's limit of 20 failed requests per client address in 10 s (SANDBOX_FAILURE_LIMIT)")
     p.add_argument("--journal-size", type=int, help="requests the journal keeps (SANDBOX_JOURNAL_SIZE, default 1000)")
     p.add_argument("--body-timeout", type=float,
-                   help="seconds a client has to send a whole request before it gets 408 (SANDBOX_BODY_TIMEOUT, default 10)")
+                   help="seconds a client has to send a body, once its headers are in, before it gets 408 (SANDBOX_BODY_TIMEOUT, default 10)")
     p.add_argument("--insecure-admin", action="store_true",
                    help="serve beyond loopback without SANDBOX_ADMIN_TOKEN (SANDBOX_INSECURE_ADMIN)")
 

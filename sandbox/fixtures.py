@@ -51,13 +51,9 @@ class Fixtures:
         return f"{__version__}/{self.seed}/{self.digest}"
 
 
-def load(directory: Path, seed: str | None = None, credential_fields: dict[str, tuple] | None = None) -> Fixtures:
+def load(directory: Path, credential_fields: dict[str, tuple], seed: str | None = None) -> Fixtures:
     """The fixtures in `directory`; credentials are checked against what each vendor's carry
-    (`credential_fields`, by default the shipped vendors')."""
-    if credential_fields is None:
-        from sandbox.vendors import credential_fields as shipped
-
-        credential_fields = shipped()
+    (`credential_fields`: `sandbox.vendors.credential_fields()` for the shipped vendors)."""
     path = Path(directory) / "sandbox.toml"
     try:
         raw = path.read_bytes()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterable
 
@@ -21,8 +22,11 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from sandbox import __version__
+from sandbox.http import errors
 from sandbox.http.args import Choices, Flag, Whole
+from sandbox.http.context import json_response, sandbox
 from sandbox.http.endpoints import PageOut
+from sandbox.settings import DEFAULT_FIXTURES, Settings
 
 _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
@@ -85,21 +89,38 @@ def _declared(self, field, **kwargs) -> dict:
     return out
 
 
-def document(vendor) -> dict:
-    """The OpenAPI document of what is served for `vendor`, sampled from a scratch sandbox."""
+def document(vendor, create_app) -> dict:
+    """The OpenAPI document of what is served for `vendor`, sampled from a scratch sandbox that
+    `create_app(settings, vendors=...)` makes (app.create_app: passed in, as the app serves this)."""
     with tempfile.TemporaryDirectory(prefix="ats-sandbox-openapi-") as scratch:
-        describer = _Describer(vendor, scratch)
+        describer = _Describer(vendor, scratch, create_app)
         try:
             return describer.document()
         finally:
             describer.sb.close()
 
 
-class _Describer:
-    def __init__(self, vendor, scratch: str):
-        from sandbox.app import create_app
-        from sandbox.settings import DEFAULT_FIXTURES, Settings
+def view(create_app):
+    """`GET /<vendor>/openapi.json`: each served vendor's document, open to all like the vendors' own,
+    sampled once per process (a scratch sandbox takes a few seconds), not once per request."""
+    documenting = threading.Lock()
 
+    def openapi_document(vendor: str):
+        sb = sandbox()
+        served = sb.accounts.vendors.get(vendor)
+        if served is None:
+            raise errors.NotFound(f"No vendor {vendor!r} is served here; these are: "
+                                  f"{', '.join(sorted(sb.accounts.vendors))}.")
+        with documenting:
+            if vendor not in sb.documents:
+                sb.documents[vendor] = orjson.dumps(document(served, create_app))
+        return json_response(sb.documents[vendor])
+
+    return openapi_document
+
+
+class _Describer:
+    def __init__(self, vendor, scratch: str, create_app):
         self.vendor = vendor
         settings = Settings(fixtures=DEFAULT_FIXTURES, data_dir=Path(scratch), vendors=(vendor.name,), journal_size=1)
         self.app = create_app(settings, vendors={vendor.name: vendor})

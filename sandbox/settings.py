@@ -21,7 +21,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 2
-    threads: int = 4
+    threads: int = 32  # per worker: a slow request (a fault's latency, a stalled body) holds one
     seed: str | None = None  # overrides the fixtures' sandbox seed
     fixtures: Path = DEFAULT_FIXTURES
     data_dir: Path = Path(".sandbox-data")
@@ -33,7 +33,7 @@ class Settings:
     journal_size: int = 1000  # requests the journal keeps
     admin_token: str | None = None  # with it, /_sandbox/* (but health) needs `Authorization: Bearer <token>`
     insecure_admin: bool = False  # serve beyond loopback without an admin token
-    body_timeout: float = 10.0  # seconds a client has to send a whole request before it gets 408
+    body_timeout: float = 10.0  # seconds a client has to send a body (its headers in) before it gets 408
     webhook_retry_scale: float = 1.0  # vendors' webhook retry waits times this (a test may shorten them)
 
     @classmethod

@@ -20,7 +20,6 @@ from openapi_schema_validator import (OAS30ReadValidator, OAS31Validator, OAS32V
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-from sandbox import fixtures
 from sandbox.settings import DEFAULT_FIXTURES
 from sandbox.world.generate import generate
 
@@ -52,9 +51,9 @@ def accounts() -> tuple[dict, ...]:
     """The default fixtures' credentials, as `ats-sandbox accounts --json` lists them: the tests
     read credentials from here, never from literals of their own."""
     from sandbox.accounts import Accounts
-    from sandbox.vendors import registry
+    from sandbox.vendors import load_fixtures, registry
 
-    return tuple(Accounts(fixtures.load(DEFAULT_FIXTURES), registry()).listing())
+    return tuple(Accounts(load_fixtures(DEFAULT_FIXTURES), registry()).listing())
 
 
 def credential(vendor: str, world_key: str = "acme", category: str = "ats") -> dict:
@@ -97,7 +96,9 @@ def bindbee_headers(world: str = "acme") -> dict:
 def world(key: str, seed: str | None = None):
     """The world as the generator builds it from the default fixtures: the truth the API is checked
     against, computed without the server."""
-    f = fixtures.load(DEFAULT_FIXTURES, seed)
+    from sandbox.vendors import load_fixtures
+
+    f = load_fixtures(DEFAULT_FIXTURES, seed)
     spec = next(w for w in f.worlds if w.key == key)
     return generate(spec, f.seed, f.epoch)
 

@@ -17,7 +17,8 @@ from sandbox.http.args import QueryArgs, Whole
 from sandbox.http.context import sandbox
 from sandbox.http.cursors import ScopedCursor
 from sandbox.http.endpoints import Listing, Retrieve
-from sandbox.http.pipeline import RateLimit, Vendor
+from sandbox.http.limits import RateLimit
+from sandbox.http.vendor import Vendor
 from sandbox.settings import DEFAULT_FIXTURES, Settings
 from sandbox.vendors import registry
 from sandbox.world.model import iso_z

@@ -166,8 +166,11 @@ RAW = [
      b"GET /bindbee/api/ats/v1/scheduled-\x07interviews HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
     ("non-ascii-in-request-line", "kombo", "GET /kombo/v1/ats/intérviews HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()),
     ("non-ascii-in-request-line", "truto", "GET /truto/unified/ats/ïnterviews HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()),
-    ("header-over-64-kib", "merge",
-     b"GET /merge/api/ats/v1/interviews HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\nConnection: close\r\n\r\n"),
+    # for every vendor: a header over 64 KiB, and a control byte in its credential's header
+    *(("header-over-64-kib", v, f"GET {p['list']} HTTP/1.1\r\nHost: x\r\nX-Big: ".encode() + b"a" * 70_000
+       + b"\r\nConnection: close\r\n\r\n") for v, p in VENDORS.items()),
+    *(("control-byte-in-authorization", v, f"GET {p['list']} HTTP/1.1\r\nHost: x\r\n".encode()
+       + b"Authorization: Bearer a\x01b\r\nConnection: close\r\n\r\n") for v, p in VENDORS.items()),
 ]
 
 
@@ -257,7 +260,7 @@ def _answer(s: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def test_a_kept_alive_connections_next_request_is_answered_whole_or_given_408_when_it_stalls(srv):
+def test_a_kept_alive_connection_answers_whole_requests_in_turn_and_one_stalling_in_its_headers_delays_no_other(srv):
     headers, _ = auth("merge")
     get = ("GET /merge/api/ats/v1/interviews?page_size=1 HTTP/1.1\r\nHost: x\r\n"
            + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
@@ -265,9 +268,8 @@ def test_a_kept_alive_connections_next_request_is_answered_whole_or_given_408_wh
         for _ in range(3):  # each request arrives whole: answered on the same connection
             s.sendall(get)
             assert _answer(s).startswith(b"HTTP/1.1 200 OK")
-        s.sendall(get[:40])  # the next one stalls half-way through its headers
-        started, data = time.monotonic(), b""
-        while chunk := s.recv(65536):
-            data += chunk
-        assert time.monotonic() - started < 2 + 1.5
-        assert data.startswith(b"HTTP/1.1 408 Request Timeout") and b"The request was not received in time." in data
+        s.sendall(get[:40])  # the next one stalls half-way through its headers (see README: slow clients)
+        for _ in range(5):  # a normal client meanwhile
+            t = time.monotonic()
+            r = requests.get(f"{srv.url}/merge/api/ats/v1/interviews", headers=headers, timeout=5)
+            assert r.status_code == 200 and time.monotonic() - t < 1.0

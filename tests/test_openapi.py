@@ -26,7 +26,7 @@ VENDORS = ("merge", "kombo", "truto", "bindbee")
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, dict]:
-    return {name: document(vendor) for name, vendor in registry().items()}
+    return {name: document(vendor, create_app) for name, vendor in registry().items()}
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

@@ -9,6 +9,7 @@ from sandbox.app import create_app
 from sandbox.settings import DEFAULT_FIXTURES, Settings
 from sandbox.world.model import utc
 from sandbox.vendors.kombo.render import world_id
+from sandbox.vendors import load_fixtures
 from tests.helpers import credential, spec_errors
 
 T0 = "2026-11-20T12:00:00Z"  # a sync instant: hourly syncs fall on the hour from the fixtures' epoch (09:00)
@@ -164,4 +165,4 @@ def test_a_bad_sync_interval_in_the_fixtures_is_refused(tmp_path):
     (tmp_path / "sandbox.toml").write_text((DEFAULT_FIXTURES / "sandbox.toml").read_text() + CADENCED.replace(
         'sync_interval = "PT1H"', 'sync_interval = "hourly"', 1))
     with pytest.raises(fixtures.FixtureError, match="sync_interval"):
-        fixtures.load(tmp_path)
+        load_fixtures(tmp_path)

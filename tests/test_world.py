@@ -8,17 +8,18 @@ from collections import Counter
 import pytest
 
 from sandbox import fixtures
+from sandbox.vendors import load_fixtures
 from sandbox.settings import DEFAULT_FIXTURES
 from sandbox.world.generate import WorldSpec, generate
 from sandbox.world.model import utc
 from tests.helpers import world
 
-KEYS = tuple(w.key for w in fixtures.load(DEFAULT_FIXTURES).worlds)  # one on each platform
+KEYS = tuple(w.key for w in load_fixtures(DEFAULT_FIXTURES).worlds)  # one on each platform
 EPOCH = utc("2026-11-01T09:00:00Z")
 
 
 def test_default_fixtures_have_a_world_on_every_platform_four_large_and_the_others_smaller():
-    f = fixtures.load(DEFAULT_FIXTURES)
+    f = load_fixtures(DEFAULT_FIXTURES)
     assert [w.platform for w in f.worlds] == [
         "greenhouse", "lever", "ashby", "workday", "smartrecruiters", "successfactors", "taleo", "recruitee",
         "fountain", "pinpoint", "ceipal", "zoho_recruit", "gem", "breezy_hr", "kombo_sandbox"]
@@ -80,9 +81,9 @@ def test_pinned_records_are_merged_with_their_ids():
 def test_bad_fixtures_are_reported(tmp_path):
     (tmp_path / "sandbox.toml").write_text('[[worlds]]\nkey = "x"\ncompany = "X"\nplatform = "bamboo"\ninterviews = 1\n')
     with pytest.raises(fixtures.FixtureError, match="unknown platform 'bamboo'"):
-        fixtures.load(tmp_path)
+        load_fixtures(tmp_path)
     with pytest.raises(fixtures.FixtureError, match="no such file"):
-        fixtures.load(tmp_path / "missing")
+        load_fixtures(tmp_path / "missing")
 
 
 @pytest.mark.parametrize("vendor, fields, plan, error", [

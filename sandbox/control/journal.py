@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from datetime import datetime, timezone
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 import orjson
@@ -72,6 +73,23 @@ def request_body(req) -> bytes | int | None:
         return None
 
 
+class Sent(NamedTuple):
+    """What a request leaves for the journal on its way out: a few references, read off its path later."""
+
+    at: float  # unix time
+    vendor: object | None  # http.vendor.Vendor
+    credential: str | None  # its id
+    world: str | None
+    environ: dict
+    body: bytes | int | None  # what `request_body` kept
+    rule: str | None  # the route it matched
+    status: int | None  # None: a fault dropped its connection
+    size: int | None  # the answer's bytes
+    ms: float | None
+    fault: str | None  # the fault's label
+    worker: int  # the process that answered
+
+
 def credential_key(credential_id: str) -> str:
     """What the store files a credential's entries under: never the id, which holds a token."""
     return hashlib.blake2b(credential_id.encode(), digest_size=8).hexdigest()
@@ -92,7 +110,7 @@ class Journal:
 
     # ---- the request's side: queue and go ----
 
-    def add(self, item: tuple) -> None:
+    def add(self, item: Sent) -> None:
         self._queue.append(item)
         if self._pid != os.getpid():  # the first request of a (forked) worker starts its writer
             self._start()
@@ -127,7 +145,7 @@ class Journal:
             while self._queue:
                 item = self._queue.popleft()
                 try:
-                    batch.append(self._entry(*item))
+                    batch.append(self._entry(item))
                 except Exception:  # noqa: BLE001 - one odd request does not cost the others their entries
                     log.exception("the request journal left out a request it could not read")
             if batch:
@@ -182,7 +200,8 @@ class Journal:
 
     # ---- the writer's side ----
 
-    def _entry(self, at, vendor, credential, world, environ, raw, rule, status, size, ms, fault, worker) -> dict:
+    def _entry(self, sent: Sent) -> dict:
+        at, vendor, credential, world, environ, raw, rule, status, size, ms, fault, worker = sent
         req = Request(environ, shallow=True)  # (read here, off the request's path)
         sent = tuple(item for item in environ.items() if item[0].startswith("HTTP_"))
         shape = (vendor.name if vendor else None, credential, world, req.method, req.path, rule,

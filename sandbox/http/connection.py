@@ -14,12 +14,17 @@ def _socket(environ) -> socket.socket | None:
     return environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
 
 
+def served(environ) -> bool:
+    """Whether the request came over a server's connection (else: in-process, Flask's test client)."""
+    return _socket(environ) is not None
+
+
 DROPPED = "sandbox.dropped"  # the environ key an in-process drop is marked under
 
 
 def drop(environ, how: str) -> None:
     """`reset` or `empty`, on the connection if there is one."""
-    if _socket(environ) is None:
+    if not served(environ):
         environ[DROPPED] = how
     else:
         (reset if how == "reset" else close)(environ)
@@ -55,3 +60,27 @@ def truncated(environ, body: bytes):
     yield body[:len(body) // 2]
     if _socket(environ) is not None:
         close(environ)
+
+
+def stop_reading(environ) -> None:
+    """No more of the request is read: a read waiting for it returns at once, with what it had."""
+    try:
+        _socket(environ).shutdown(socket.SHUT_RD)
+    except OSError:
+        pass
+
+
+class Closing:
+    """An answer after which its connection is shut both ways: a request that did not arrive whole
+    leaves nothing to read a next one from (the server may still announce keep-alive: it decides that
+    header itself), and a shut socket spares the server lingering on it."""
+
+    def __init__(self, body: list[bytes], environ):
+        self.body, self.environ = body, environ
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:  # (the server calls it once the answer is written)
+        if served(self.environ):
+            close(self.environ)

@@ -9,8 +9,8 @@ its envelope and its render function. Everything else happens here, once:
 
 The rule for kept answers is enforced here: an answer depends only on the request's path and
 query string, the credential's world and that world's versions, and what the credential reads
-them as (the sandbox's date for a clocked endpoint, a first sync still running, a past sync). A `Route` is a hand-written view
-for what is truly vendor-specific (writes, metadata).
+them as (the sandbox's date for a clocked endpoint, a connection that answers empty, a past sync). A
+`Route` is a hand-written view for what is truly vendor-specific (writes, metadata).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping, NamedTuple
 
 import orjson
-from flask import Blueprint, g, request
+from flask import Blueprint, request
 from werkzeug.datastructures import MultiDict
 
-from sandbox.http import errors, replay
+from sandbox.http import errors
 from sandbox.http.args import QueryArgs, parse
+from sandbox.http.call import Call, current
 from sandbox.http.context import json_response
 from sandbox.http.cursors import Cursor, InvalidCursor
 from sandbox.http.paging import keyset_page
@@ -64,7 +65,7 @@ class Coverage:
         return served is None or platform_key in served
 
 
-def refuse_unserved(ctx, kind: str, operation: str) -> None:
+def refuse_unserved(ctx: Call, kind: str, operation: str) -> None:
     """A vendor that does not offer this kind of record for the world's platform, or not without a
     parameter it needs there, answers its refusal."""
     coverage = ctx.vendor.coverage
@@ -103,7 +104,7 @@ class Listing:
         scope_of = _scope(self)
 
         def list_records():
-            ctx = g._get_current_object()
+            ctx = current()
             refuse_unserved(ctx, self.kind, "list")
             args = parse(self.args)
             sb, world_key = ctx.sb, ctx.account.world
@@ -128,8 +129,8 @@ class Listing:
                     return shaped(args, world, [row.record(self.kind) for row in page.rows], out)
                 return self.envelope(rendered(ctx, world, self, page.rows, variant), out)
 
-            variant, empty, horizon = _variant(self, ctx.sb, args), getattr(ctx, "empty", False), ctx.horizon
-            return json_response(kept(ctx, world_key, build, (variant, empty, horizon), self.clocked))
+            variant, empty, horizon = _variant(self, ctx.sb, args), ctx.empty, ctx.horizon
+            return json_response(kept(ctx, world_key, build, (variant, empty, horizon)))
 
         return list_records
 
@@ -160,7 +161,7 @@ class Retrieve:
 
     def view(self):
         def retrieve_record(record_id: str):
-            ctx = g._get_current_object()
+            ctx = current()
             refuse_unserved(ctx, self.kind, "get")
             args = parse(self.args)
             value = self.locate(record_id)
@@ -177,8 +178,8 @@ class Retrieve:
                     return shaped(args, world, rows[0].record(self.kind))
                 return rendered(ctx, world, self, rows, variant)
 
-            variant, empty, horizon = _variant(self, ctx.sb, args), getattr(ctx, "empty", False), ctx.horizon
-            return json_response(kept(ctx, world_key, build, (variant, empty, horizon), self.clocked))
+            variant, empty, horizon = _variant(self, ctx.sb, args), ctx.empty, ctx.horizon
+            return json_response(kept(ctx, world_key, build, (variant, empty, horizon)))
 
         return retrieve_record
 
@@ -236,7 +237,7 @@ def _position(sb, world_key: str, kind: str, record_id: str) -> int | None:
     return row.created_us if row else None
 
 
-def rendered(ctx, world: World, endpoint: Listing | Retrieve, rows, variant: tuple) -> bytes:
+def rendered(ctx: Call, world: World, endpoint: Listing | Retrieve, rows, variant: tuple) -> bytes:
     """Records in one vendor variant, comma-joined: each rendered once per version and then kept
     (DESIGN principle 5). The key holds the record's version and the versions of the kinds its
     rendering reads, so a write to a kind it does not read leaves it be."""
@@ -260,16 +261,13 @@ def _variant(endpoint: Listing | Retrieve, sb, args: Mapping) -> tuple:
     return (*variant, sb.clock.now().date()) if endpoint.clocked else variant
 
 
-def kept(ctx, world_key: str, build: Callable[[World], bytes], depends: tuple = (), clocked: bool = False) -> bytes:
-    """A read's answer for this path and query string, built once while the world stands still:
-    the key is the request itself plus the world's versions (and `depends`: the variant, which the
-    query string decides but for a clocked endpoint's date, its last item, and whether the
-    connection answers empty), so a kept answer is never stale; the same request again is answered
-    from it before routing while that holds (`replay`).
-    `build(world)` gets the world it was keyed on. Only successful bodies are kept."""
-    sb, req = ctx.sb, request._get_current_object()
-    world = sb.store.snapshot(world_key)
+def kept(ctx: Call, world_key: str, build: Callable[[World], bytes], depends: tuple = ()) -> bytes:
+    """A read's answer for this path and query string, built once while the world stands still: the
+    key is the request itself plus the world's versions (and `depends`: the variant, which the query
+    string decides but for a clocked endpoint's date, its last item; whether the connection answers
+    empty; the sync it reads as of), so a kept answer is never stale. `build(world)` gets the world
+    it was keyed on. Only successful bodies are kept."""
+    req = request._get_current_object()
+    world = ctx.sb.store.snapshot(world_key)
     key = (req.path, req.query_string, world_key, world.stamp, depends)
-    body = sb.response_cache.get(key, lambda: build(world))
-    replay.remember(sb, ctx, req, world_key, world.stamp, depends[0][-1] if clocked else None, key)
-    return body
+    return ctx.sb.response_cache.get(key, lambda: build(world))

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sandbox.world.model import Application, Candidate, Interview, Location, Scorecard, World, micros
 from sandbox.world.platforms import derived_id, platform
+from sandbox.world.store import Query
 
 
 def new_interview(world: World, created: datetime, *, application_id: str, stage_id: str | None,
@@ -67,7 +68,5 @@ def new_scorecard(world: World, created: datetime, *, interview: Interview, inte
 
 def first_interview(sb, world_key: str) -> tuple[World, Interview]:
     """A world, and its first interview that is neither deleted nor a shell (a write's example uses its people)."""
-    from sandbox.world.store import Query
-
     (row,) = sb.store.page(world_key, Query("interview"), limit=1)
     return sb.store.snapshot(world_key), row.record("interview")

@@ -8,7 +8,8 @@ import time
 from sandbox.control.connections import EMPTY
 from sandbox.http.drift import Drift
 from sandbox.http.errors import Unauthorized
-from sandbox.http.pipeline import RateLimit, Vendor
+from sandbox.http.limits import RateLimit
+from sandbox.http.vendor import Vendor
 from sandbox.vendors.bindbee.auth import CHALLENGE, CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.bindbee.endpoints import ENDPOINTS
 from sandbox.vendors.bindbee.errors import envelope

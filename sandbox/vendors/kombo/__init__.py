@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from sandbox.http.drift import Drift
 from sandbox.http.errors import Conflict, Forbidden, NotFound, RateLimited
-from sandbox.http.pipeline import Concurrency, RateLimit, Vendor
+from sandbox.http.limits import Concurrency, RateLimit
+from sandbox.http.vendor import Vendor
 from sandbox.vendors.kombo.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.kombo.endpoints import ENDPOINTS
 from sandbox.vendors.kombo.platforms import COVERAGE

@@ -7,12 +7,13 @@ import hashlib
 from typing import Mapping
 
 import orjson
-from flask import g, request
+from flask import request
 from marshmallow import fields, validate
 
 from sandbox.http import errors
 from sandbox.http.args import Timestamp
 from sandbox.http.args import json_object
+from sandbox.http.call import current
 from sandbox.http.context import json_response, sandbox
 from sandbox.http.cursors import ScopedCursor
 from sandbox.http.endpoints import Listing, PageOut, Route
@@ -57,7 +58,7 @@ def listing(path: str, kind: str, renderer, filters: dict[str, By] | None = None
 
 
 def check_api_key():
-    environment = render.kid(hashlib.sha256(g.account.credential.values["api_key"].encode()).hexdigest()[:32])
+    environment = render.kid(hashlib.sha256(current().account.credential.values["api_key"].encode()).hexdigest()[:32])
     return json_response({"status": "success", "data": {"environment_id": environment, "customer_id": environment}})
 
 
@@ -65,11 +66,11 @@ def integration(integration_id: str):
     """The integration the path names, if the API key has it: its state and setup status follow the
     connection's. (Authenticated by the key alone: the request's account is the path's integration.)"""
     sb = sandbox()
-    credential = sb.accounts.find("kombo", api_key=g.account.credential.values["api_key"], integration_id=integration_id)
+    credential = sb.accounts.find("kombo", api_key=current().account.credential.values["api_key"], integration_id=integration_id)
     if credential is None:
         raise errors.NotFound(f"No integration with the ID \"{integration_id}\" was found for this API key.",
                               code=INTEGRATION_NOT_FOUND)
-    g.account = sb.accounts.account(credential)  # what the journal files the request under
+    current().account = sb.accounts.account(credential)  # what the journal files the request under
     world = sb.store.snapshot(credential.world)
     return json_response({"status": "success", "data": render.integration(
         world, credential, sb.connections.state(credential), sb.fixtures.epoch)})
@@ -78,7 +79,7 @@ def integration(integration_id: str):
 def force_sync():
     """`{"type": "FULL" | "DELTA"}` (default FULL, as Kombo's spec says): a sync now; `already_queued`
     when one was forced at this very instant of the sandbox clock (INFERRED: syncs here take no time)."""
-    sb, credential = sandbox(), g.account.credential
+    sb, credential = sandbox(), current().account.credential
     body = json_object() if request.content_length else {}
     kind = body.get("type", "FULL")
     if kind not in ("FULL", "DELTA"):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import g
 
 from sandbox.http import errors
 from sandbox.http.args import json_object, load
+from sandbox.http.call import current
 from sandbox.http.context import json_response, sandbox
 from sandbox.vendors.kombo import render
 from sandbox.vendors.kombo.errors import ACTION_NOT_AVAILABLE
@@ -50,7 +50,7 @@ def _application(world, application_id: str):
 
 def _write(schema, application_id: str):
     """What both beta writes read: the world, the application, the body, its people and place."""
-    sb, account = sandbox(), g.account
+    sb, account = sandbox(), current().account
     if not COVERAGE.serves("interview", "list", account.platform):  # no interviews here: nor their writes
         raise errors.Forbidden(f"Writing interviews is not available for {platform(account.platform).name}.",
                                code=ACTION_NOT_AVAILABLE)

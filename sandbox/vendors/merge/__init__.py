@@ -7,7 +7,8 @@ from dataclasses import replace
 from sandbox.control.connections import EMPTY
 from sandbox.http.drift import Drift
 from sandbox.http.errors import RateLimited, Unauthorized
-from sandbox.http.pipeline import FailureLimit, RateLimit, Vendor
+from sandbox.http.limits import FailureLimit, RateLimit
+from sandbox.http.vendor import Vendor
 from sandbox.vendors.merge.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.merge.endpoints import ENDPOINTS
 from sandbox.vendors.merge.platforms import COVERAGE

@@ -7,11 +7,11 @@ import uuid
 from typing import Mapping
 
 import orjson
-from flask import g
 from marshmallow import fields, validate
 
 from sandbox.http import errors
 from sandbox.http.args import Uuid
+from sandbox.http.call import current
 from sandbox.http.context import json_response, sandbox
 from sandbox.http.cursors import DrfCursor
 from sandbox.http.endpoints import Listing, PageOut, Retrieve, Route
@@ -69,21 +69,21 @@ def model(path: str, kind: str, renderer, *, expands: tuple[str, ...] = (), enum
 
 
 def account_details():
-    sb, credential = sandbox(), g.account.credential
-    world = sb.store.snapshot(g.account.world)
+    sb, credential = sandbox(), current().account.credential
+    world = sb.store.snapshot(current().account.world)
     return json_response(render.account_details(world, credential.values["account_token"], credential.category,
                                                 sb.connections.state(credential)))
 
 
 def sync_status():
-    sb, credential = sandbox(), g.account.credential
+    sb, credential = sandbox(), current().account.credential
     results = render.sync_status(sb.connections.state(credential), sb.syncs.status(credential))
     return json_response({"next": None, "previous": None, "results": results})
 
 
 def resync():
     """A sync now (Merge: "consumes a sync credit"); answers each model's status."""
-    sb, credential = sandbox(), g.account.credential
+    sb, credential = sandbox(), current().account.credential
     sb.syncs.force(credential)
     return json_response(render.sync_status(sb.connections.state(credential), sb.syncs.status(credential)))
 

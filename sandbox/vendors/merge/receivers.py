@@ -8,10 +8,10 @@ registered through `/_sandbox/webhooks` or the fixtures.
 
 from __future__ import annotations
 
-from flask import g
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from sandbox.http.args import json_object, load
+from sandbox.http.call import current
 from sandbox.http.context import json_response, sandbox
 
 KEY = "merge-webhook-receivers"
@@ -36,14 +36,14 @@ def _shown(receiver: dict) -> dict:
 
 
 def list_receivers():
-    mine = (sandbox().store.state(KEY) or {}).get(g.account.credential.id, [])
+    mine = (sandbox().store.state(KEY) or {}).get(current().account.credential.id, [])
     return json_response([_shown(r) for r in mine])
 
 
 def create_receiver():
     """One per event and linked account: a second for the same event takes the first's place."""
     receiver = load(_request, json_object())
-    credential_id = g.account.credential.id
+    credential_id = current().account.credential.id
 
     def change(doc):
         doc = dict(doc or {})

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 
 import orjson
-from flask import g, request
+from flask import request
 from marshmallow import ValidationError
 
 from sandbox.http import errors
 from sandbox.http.args import json_object, parse
+from sandbox.http.call import current
 from sandbox.http.context import json_response, sandbox
 from sandbox.vendors.merge import render
 from sandbox.vendors.merge.errors import WriteRejected, problem
@@ -36,7 +37,7 @@ def example(sb, credential) -> tuple[dict, dict]:
 
 
 def meta_post():
-    account = g.account
+    account = current().account
     if account.platform not in WRITE_PLATFORMS:
         raise errors.NotFound("Not found.")
     return json_response({
@@ -68,7 +69,7 @@ def _request_body() -> dict:
 def create_interview():
     args = parse(_create_args)
     body = _request_body()
-    sb, account = sandbox(), g.account
+    sb, account = sandbox(), current().account
     world = sb.store.snapshot(account.world)
     plat = platform(world.platform)
 

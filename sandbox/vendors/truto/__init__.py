@@ -10,7 +10,8 @@ from flask import request
 from sandbox.control.connections import EMPTY
 from sandbox.http.drift import Drift
 from sandbox.http.errors import NotFound, Unauthorized
-from sandbox.http.pipeline import RateLimit, Vendor
+from sandbox.http.limits import RateLimit
+from sandbox.http.vendor import Vendor
 from sandbox.vendors.truto.auth import CREDENTIAL_FIELDS, authenticate, describe
 from sandbox.vendors.truto.endpoints import ENDPOINTS
 from sandbox.vendors.truto.platforms import COVERAGE

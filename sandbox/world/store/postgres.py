@@ -82,7 +82,8 @@ class PostgresStore(SqlStore):
     def __init__(self, url: str, threads: int = 4):
         super().__init__()
         self.url = url
-        # a connection for each request thread, and for the journal's and the webhooks' threads
+        # a connection for each request thread, and for the journal's and the webhooks' threads (opened
+        # as they are needed: a server uses as many as it serves requests at once)
         self.pool_size = threads + 6
         self._forget()
         self._requests = requests.RequestLog(self._connection)

@@ -25,7 +25,7 @@ import orjson
 
 from sandbox.world.kinds import KINDS, RESIDENT, Kind
 from sandbox.world.model import World, from_micros, index, micros
-from sandbox.world.store import Change, Filter, Query, Row
+from sandbox.world.store.protocol import Change, Filter, Query, Row
 
 SCHEMA_VERSION = 10  # part of the fingerprint: a store of another layout is rebuilt
 _BASE = ("world", "id", "remote_id", "created_us", "modified_us", "deleted", "shell", "version", "data")
