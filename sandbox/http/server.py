@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+import orjson
 from gunicorn import util
 from gunicorn.http.message import Request
 from gunicorn.workers.gthread import ThreadWorker
@@ -27,12 +28,14 @@ class Worker(ThreadWorker):
         path = _path(req) or _path(getattr(exc, "req", None)) or _path_being_parsed(exc) or _path_quoted(exc)
         try:
             status, reason, message = page.parts()
+        except ValueError:  # (not the page gunicorn writes: its own words are lost, not its refusal)
+            status, reason, message = 400, "Bad Request", "Bad request."
+        try:
             with self.app.flask_app.test_request_context(path or "/"):  # (some envelopes read the request)
                 body = self.app.flask_app.extensions["sandbox"].error_answer(path, status, message)
-        except Exception:  # noqa: BLE001 - the worker must not fall over an error's body: gunicorn's own then
-            self.log.exception("no envelope for gunicorn's answer on %r", path)
-            util.write_nonblock(client, page.written)
-            return
+        except Exception:  # noqa: BLE001 - the worker must not fall over an error's body
+            self.log.exception("no envelope for gunicorn's %s on %r", status, path)
+            body = orjson.dumps({"detail": message})
         util.write_nonblock(client, (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
                                      f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
                             + body)
