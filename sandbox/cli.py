@@ -103,12 +103,11 @@ def serve(settings: Settings) -> int:
                 "keepalive": 30,
                 # each worker delivers webhooks from when it starts, before any request reaches it
                 "post_fork": lambda arbiter, worker: self.flask_app.extensions["sandbox"].webhooks.start(),
-                # (gunicorn 27 on) one control socket per user otherwise: servers side by side clash
+                # one control socket per user otherwise: servers side by side clash
                 "control_socket_disable": True,
             }
             for name, value in given.items():
-                if name in self.cfg.settings:
-                    self.cfg.set(name, value)
+                self.cfg.set(name, value)
 
         def load(self):
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

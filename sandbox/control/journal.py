@@ -34,7 +34,6 @@ SECRET_STEMS = ("key", "token", "secret", "authorization", "password", "passwd",
                 "cookie", "jwt")
 SECRET_WORDS = frozenset({"auth", "pwd", "pass", "sig"})
 SECRET_WHOLE = frozenset({"code"})
-COOKIES = frozenset({"cookie", "set-cookie"})
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 MAX_BODY = 64 * 1024  # a larger request body is journaled by its size only
 MAX_DEPTH = 32  # a request body nested deeper is journaled by its size
@@ -244,7 +243,7 @@ class Journal:
         return f"{vendor}:{hide(account)}"
 
     def _named(self, name: str, value: str) -> str:
-        if name.lower() in COOKIES:
+        if name.lower() == "cookie":
             return "****"
         return hide(value) if secret_name(name) else self._text(value)
 
